@@ -1,0 +1,1 @@
+//! Placeholder: asset fingerprints, staging and deterministic zips.

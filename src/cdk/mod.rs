@@ -1,0 +1,2 @@
+//! The CDK core: knows nothing of MLSpace.
+pub mod assets;

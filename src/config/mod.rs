@@ -1,0 +1,2 @@
+//! Placeholder: the configuration module is being written.
+pub mod wizard;

@@ -1,0 +1,1 @@
+//! Placeholder: Lambda layer resolution and builders.

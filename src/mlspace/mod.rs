@@ -1,0 +1,2 @@
+//! The MLSpace app.
+pub mod layers;
