@@ -6,4 +6,5 @@
 //! - `mlspace`: the MLSpace app on top of the core, one module per stack.
 pub mod cdk;
 pub mod config;
+pub mod constructs;
 pub mod mlspace;

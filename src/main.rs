@@ -1,26 +1,52 @@
+//! `mlspace-cdk`: the MLSpace CDK app. Run by the cdk CLI (cdk.json "app"), or on its own.
+use std::process::ExitCode;
+
 use clap::{Parser, Subcommand};
+use mlspace_cdk::mlspace::run::{synth, SynthArgs};
 
 #[derive(Parser)]
-#[command(name = "mlspace-cdk", version, about = "The MLSpace CDK app")]
+#[command(name = "mlspace-cdk", version, about = "The MLSpace CDK app: writes the cloud assembly the cdk CLI deploys")]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    #[command(flatten)]
+    synth: SynthArgs,
 }
 
 #[derive(Subcommand)]
 enum Command {
+    /// Synthesize the cloud assembly (what the cdk CLI runs)
+    Synth(SynthArgs),
     /// Write lib/config.json with the Config Wizard (Basic or Advanced)
     Config(mlspace_cdk::config::wizard::WizardArgs),
 }
 
-fn main() {
+fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {
+    let result: Result<(), Box<dyn std::error::Error>> = match cli.command {
         Some(Command::Config(args)) => mlspace_cdk::config::wizard::run(&args),
-        None => Err("synthesis is not written yet".into()),
+        Some(Command::Synth(args)) => run_synth(&args),
+        None => run_synth(&cli.synth),
     };
-    if let Err(e) = result {
-        eprintln!("mlspace-cdk: {e}");
-        std::process::exit(1);
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("mlspace-cdk: error: {e}");
+            let mut source = e.source();
+            while let Some(s) = source {
+                eprintln!("  caused by: {s}");
+                source = s.source();
+            }
+            ExitCode::FAILURE
+        }
     }
+}
+
+fn run_synth(args: &SynthArgs) -> Result<(), Box<dyn std::error::Error>> {
+    let cwd = std::env::current_dir()?;
+    let report = synth(&cwd, args, &|k| std::env::var(k).ok())?;
+    for w in &report.warnings {
+        eprintln!("mlspace-cdk: warning: {w}");
+    }
+    Ok(())
 }

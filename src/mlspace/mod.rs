@@ -1,2 +1,8 @@
-//! The MLSpace app.
+//! The MLSpace app: its 18 stacks on top of the CDK core.
+//!
+//! `app` wires the stacks together as MLSpace's bin/mlspace-cdk.ts does; `stacks` has one
+//! module per stack; `run` is the synth command (configuration in, cloud assembly out).
+pub mod app;
 pub mod layers;
+pub mod run;
+pub mod stacks;

@@ -1,0 +1,171 @@
+//! One JSON writer with the exact formatting of JavaScript's `JSON.stringify`.
+//!
+//! Templates are hashed by their bytes, so the writer must match aws-cdk-lib byte for byte:
+//! only `"`, `\` and control characters are escaped, non-ASCII is written raw, numbers use
+//! the shortest JS form, `": "` separates keys from values when indenting, and empty
+//! containers are `{}` / `[]`. Integer-like keys come first in ascending order, as they do
+//! in every JS object (compat: that is how the engine orders own properties).
+use serde_json::{Map, Number, Value};
+
+/// `JSON.stringify(value)` (no indent).
+pub fn to_compact(value: &Value) -> String {
+    let mut out = String::new();
+    write_value(&mut out, value, None, 0);
+    out
+}
+
+/// `JSON.stringify(value, null, indent)`.
+pub fn to_indented(value: &Value, indent: usize) -> String {
+    let mut out = String::new();
+    write_value(&mut out, value, Some(indent), 0);
+    out
+}
+
+fn write_value(out: &mut String, value: &Value, indent: Option<usize>, depth: usize) {
+    match value {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => out.push_str(&js_number(n)),
+        Value::String(s) => write_string(out, s),
+        Value::Array(items) => {
+            if items.is_empty() {
+                out.push_str("[]");
+                return;
+            }
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                newline(out, indent, depth + 1);
+                write_value(out, item, indent, depth + 1);
+            }
+            newline(out, indent, depth);
+            out.push(']');
+        }
+        Value::Object(map) => {
+            if map.is_empty() {
+                out.push_str("{}");
+                return;
+            }
+            out.push('{');
+            for (i, (key, item)) in js_key_order(map).into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                newline(out, indent, depth + 1);
+                write_string(out, key);
+                out.push(':');
+                if indent.is_some() {
+                    out.push(' ');
+                }
+                write_value(out, item, indent, depth + 1);
+            }
+            newline(out, indent, depth);
+            out.push('}');
+        }
+    }
+}
+
+fn newline(out: &mut String, indent: Option<usize>, depth: usize) {
+    if let Some(width) = indent {
+        out.push('\n');
+        out.extend(std::iter::repeat(' ').take(width * depth));
+    }
+}
+
+/// Keys in the order a JS engine enumerates them: array-index keys ascending, then the rest
+/// in insertion order.
+fn js_key_order(map: &Map<String, Value>) -> Vec<(&String, &Value)> {
+    let mut indices: Vec<(u32, (&String, &Value))> = Vec::new();
+    let mut others = Vec::new();
+    for entry in map.iter() {
+        match array_index(entry.0) {
+            Some(i) => indices.push((i, entry)),
+            None => others.push(entry),
+        }
+    }
+    indices.sort_by_key(|(i, _)| *i);
+    indices.into_iter().map(|(_, e)| e).chain(others).collect()
+}
+
+fn array_index(key: &str) -> Option<u32> {
+    if key.is_empty() || (key.len() > 1 && key.starts_with('0')) {
+        return None;
+    }
+    if !key.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    key.parse::<u32>().ok().filter(|i| *i != u32::MAX)
+}
+
+fn write_string(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{08}' => out.push_str("\\b"),
+            '\u{0c}' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// The shortest form JS prints for a number: integral floats lose their `.0`.
+fn js_number(n: &Number) -> String {
+    if n.is_i64() || n.is_u64() {
+        return n.to_string();
+    }
+    match n.as_f64() {
+        Some(f) if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e21 => format!("{}", f as i128),
+        Some(f) if f.is_finite() => {
+            let s = format!("{f}");
+            s
+        }
+        _ => "null".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn indents_like_json_stringify() {
+        let v = json!({"a": [1, {"b": {}}, []], "c": "x"});
+        assert_eq!(
+            to_indented(&v, 1),
+            "{\n \"a\": [\n  1,\n  {\n   \"b\": {}\n  },\n  []\n ],\n \"c\": \"x\"\n}"
+        );
+        assert_eq!(to_compact(&v), r#"{"a":[1,{"b":{}},[]],"c":"x"}"#);
+    }
+
+    #[test]
+    fn escapes_only_what_js_escapes() {
+        let v = json!("a/b \"q\" \\ é \u{1} \n");
+        assert_eq!(to_compact(&v), "\"a/b \\\"q\\\" \\\\ é \\u0001 \\n\"");
+    }
+
+    #[test]
+    fn integer_keys_come_first() {
+        let mut m = Map::new();
+        m.insert("b".into(), json!(1));
+        m.insert("10".into(), json!(2));
+        m.insert("2".into(), json!(3));
+        m.insert("01".into(), json!(4));
+        assert_eq!(to_compact(&Value::Object(m)), r#"{"2":3,"10":2,"b":1,"01":4}"#);
+    }
+
+    #[test]
+    fn integral_floats_print_as_integers() {
+        assert_eq!(to_compact(&json!(6.0)), "6");
+        assert_eq!(to_compact(&json!(0.5)), "0.5");
+    }
+}

@@ -1,0 +1,184 @@
+//! Context providers: values that need AWS, looked up by the CLI between two runs of the app.
+//!
+//! When a value is not in the context yet, the app carries on with the CLI's dummy value and
+//! lists the lookup under `missing`; the CLI performs it, stores the result in cdk.context.json and
+//! runs the app again.
+use serde_json::{json, Map, Value};
+
+use super::app::{App, MissingContext, StackRef};
+
+/// `<provider>:` + the sorted `k=v` items of the props (compat: JS default sort, `:` in string
+/// values escaped as `$:`, nested objects flattened with dotted keys).
+pub fn context_key(provider: &str, props: &Map<String, Value>) -> String {
+    let mut items = Vec::new();
+    flatten("", &Value::Object(props.clone()), &mut items);
+    items.sort_by(|a, b| a.encode_utf16().cmp(b.encode_utf16()));
+    let mut key = provider.to_string();
+    for item in items {
+        key.push(':');
+        key.push_str(&item);
+    }
+    key
+}
+
+fn flatten(prefix: &str, v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(m) => {
+            for (k, v) in m {
+                let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                flatten(&key, v, out);
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                let key = if prefix.is_empty() { i.to_string() } else { format!("{prefix}.{i}") };
+                flatten(&key, v, out);
+            }
+        }
+        Value::Null => {}
+        Value::String(s) => out.push(format!("{prefix}={}", s.replace(':', "$:"))),
+        other => out.push(format!("{prefix}={other}")),
+    }
+}
+
+fn lookup_role(app: &App, stack: StackRef) -> String {
+    let env = &app.stack(stack).env;
+    format!("arn:${{AWS::Partition}}:iam::{a}:role/cdk-{q}-lookup-role-{a}-{r}", a = env.account, q = app.qualifier(), r = env.region)
+}
+
+/// Ask for a context value; `None` (after recording the lookup) when the CLI has not done it yet.
+fn lookup(app: &mut App, stack: StackRef, provider: &str, provider_props: Map<String, Value>, dummy: Value) -> Option<Value> {
+    let env = app.stack(stack).env.clone();
+    let mut key_props = Map::new();
+    key_props.insert("account".into(), Value::String(env.account.clone()));
+    key_props.insert("region".into(), Value::String(env.region.clone()));
+    key_props.extend(provider_props.clone());
+    let key = context_key(provider, &key_props);
+    if let Some(v) = app.context_value(&key) {
+        return Some(v.clone());
+    }
+    let mut props = Map::new();
+    props.insert("dummyValue".into(), dummy);
+    props.extend(key_props);
+    props.insert("lookupRoleArn".into(), Value::String(lookup_role(app, stack)));
+    app.report_missing(stack.node, MissingContext { key, provider: provider.into(), props });
+    None
+}
+
+/// The region's availability zones, or the dummy `dummy1a..c` until the CLI has looked them up.
+pub fn availability_zones(app: &mut App, stack: StackRef) -> Vec<String> {
+    let dummy = json!(["dummy1a", "dummy1b", "dummy1c"]);
+    let value = lookup(app, stack, "availability-zones", Map::new(), dummy.clone()).unwrap_or(dummy);
+    value.as_array().map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect()).unwrap_or_default()
+}
+
+/// A subnet of a looked-up VPC.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LookedUpSubnet {
+    pub subnet_id: String,
+    pub cidr: Option<String>,
+    pub availability_zone: String,
+    pub route_table_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SubnetGroup {
+    pub name: String,
+    /// `Public`, `Private` or `Isolated`.
+    pub kind: String,
+    pub subnets: Vec<LookedUpSubnet>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LookedUpVpc {
+    pub vpc_id: String,
+    pub vpc_cidr_block: String,
+    pub subnet_groups: Vec<SubnetGroup>,
+    /// False while the dummy stands in for the real VPC.
+    pub is_real: bool,
+}
+
+/// `Vpc.fromLookup({vpcId, vpcName})` in asymmetric mode.
+pub fn vpc(app: &mut App, stack: StackRef, vpc_id: Option<&str>, vpc_name: Option<&str>) -> LookedUpVpc {
+    let mut filter = Map::new();
+    if let Some(id) = vpc_id {
+        filter.insert("vpc-id".into(), Value::String(id.into()));
+    }
+    if let Some(name) = vpc_name {
+        filter.insert("tag:Name".into(), Value::String(name.into()));
+    }
+    let mut props = Map::new();
+    props.insert("filter".into(), Value::Object(filter));
+    props.insert("returnAsymmetricSubnets".into(), Value::Bool(true));
+    match lookup(app, stack, "vpc-provider", props, dummy_vpc()) {
+        Some(v) => parse_vpc(&v, true),
+        None => parse_vpc(&dummy_vpc(), false),
+    }
+}
+
+/// The CLI's stand-in VPC while the real one is not known.
+fn dummy_vpc() -> Value {
+    let subnet = |id: &str, az: &str| json!({"subnetId": id, "cidr": null, "availabilityZone": az, "routeTableId": "rtb-12345s1"});
+    let group = |name: &str, ids: [&str; 2]| {
+        json!({"name": name, "type": name, "subnets": [subnet(ids[0], "dummy1a"), subnet(ids[1], "dummy1b")]})
+    };
+    json!({
+        "vpcId": "vpc-12345",
+        "vpcCidrBlock": "1.2.3.4/5",
+        "availabilityZones": [],
+        "subnetGroups": [
+            group("Public", ["s-12345", "s-67890"]),
+            group("Private", ["p-12345", "p-67890"]),
+            group("Isolated", ["p-12345", "p-67890"]),
+        ]
+    })
+}
+
+fn parse_vpc(v: &Value, is_real: bool) -> LookedUpVpc {
+    let s = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+    let groups = v
+        .get("subnetGroups")
+        .and_then(Value::as_array)
+        .map(|groups| {
+            groups
+                .iter()
+                .map(|g| SubnetGroup {
+                    name: s(g, "name"),
+                    kind: s(g, "type"),
+                    subnets: g
+                        .get("subnets")
+                        .and_then(Value::as_array)
+                        .map(|subs| {
+                            subs.iter()
+                                .map(|x| LookedUpSubnet {
+                                    subnet_id: s(x, "subnetId"),
+                                    cidr: x.get("cidr").and_then(Value::as_str).map(String::from),
+                                    availability_zone: s(x, "availabilityZone"),
+                                    route_table_id: s(x, "routeTableId"),
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    LookedUpVpc { vpc_id: s(v, "vpcId"), vpc_cidr_block: s(v, "vpcCidrBlock"), subnet_groups: groups, is_real }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vpc_key_matches_the_cli() {
+        let props = json!({"account": "210987654321", "region": "us-west-2",
+            "filter": {"vpc-id": "vpc-0a1b2c3d4e5f60718", "tag:Name": "shared-ml-vpc"}, "returnAsymmetricSubnets": true});
+        assert_eq!(
+            context_key("vpc-provider", props.as_object().unwrap()),
+            "vpc-provider:account=210987654321:filter.tag:Name=shared-ml-vpc:filter.vpc-id=vpc-0a1b2c3d4e5f60718:region=us-west-2:returnAsymmetricSubnets=true"
+        );
+        let az = json!({"account": "123456789012", "region": "us-east-1"});
+        assert_eq!(context_key("availability-zones", az.as_object().unwrap()), "availability-zones:account=123456789012:region=us-east-1");
+    }
+}

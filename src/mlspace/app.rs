@@ -1,0 +1,116 @@
+//! The MLSpace app: which stacks exist, in which order, what each gives the others.
+use std::path::PathBuf;
+
+use crate::cdk::{App, Environment, StackRef};
+use crate::config::Config;
+
+use super::stacks::{api_deployment, apis, core, iam, kms, sagemaker, vpc, web_tier};
+
+/// What every stack builder gets: the configuration and where it deploys.
+pub struct Ctx<'a> {
+    pub cfg: &'a Config,
+    pub env: Environment,
+    /// The MLSpace source root (the current directory, as for the TS app).
+    pub source_root: PathBuf,
+    pub layer_builder: super::run::LayerBuilderArg,
+}
+
+impl Ctx<'_> {
+    pub fn partition(&self) -> &'static str {
+        self.cfg.partition()
+    }
+    pub fn is_iso(&self) -> bool {
+        self.cfg.is_iso()
+    }
+    /// compat: Translate is not offered in us-isob-east-1, so neither is its API.
+    pub fn translate_enabled(&self) -> bool {
+        self.cfg.aws_region != "us-isob-east-1"
+    }
+    /// `<name>-<account>`: bucket names are made unique by the account id.
+    pub fn bucket_name(&self, base: &str) -> String {
+        format!("{base}-{}", self.cfg.aws_account)
+    }
+}
+
+/// Tags for cost reporting that MLSpace puts on every stack but the VPC and API deployment
+/// stacks; none in the isolated regions, which do not support them everywhere.
+fn infrastructure_tags(ctx: &Ctx) -> Vec<(String, String)> {
+    if ctx.is_iso() {
+        return Vec::new();
+    }
+    let mut tags = vec![
+        ("project".to_string(), "MLSpaceInfrastructure".to_string()),
+        ("system".to_string(), ctx.cfg.system_tag.clone()),
+        ("user".to_string(), "MLSpaceApplication".to_string()),
+    ];
+    tags.sort();
+    tags
+}
+
+/// The API stacks, in the order the TS app creates them.
+pub const API_STACKS: &[(&str, apis::ApiKind)] = &[
+    ("mlspace-admin-apis", apis::ApiKind::Admin),
+    ("mlspace-dataset-apis", apis::ApiKind::Datasets),
+    ("mlspace-inference-apis", apis::ApiKind::Inference),
+    ("mlspace-jobs-apis", apis::ApiKind::Jobs),
+    ("mlspace-notebook-apis", apis::ApiKind::Notebooks),
+    ("mlspace-project-apis", apis::ApiKind::Projects),
+    ("mlspace-emr-apis", apis::ApiKind::Emr),
+    ("mlspace-app-config-apis", apis::ApiKind::AppConfiguration),
+    ("mlspace-group-apis", apis::ApiKind::Groups),
+    ("mlspace-group-membership-history-apis", apis::ApiKind::GroupMembershipHistory),
+    ("mlspace-translate-apis", apis::ApiKind::Translate),
+];
+
+/// Build every stack into `app`.
+pub fn build(app: &mut App, ctx: &Ctx) -> Result<(), super::run::RunError> {
+    let tags = infrastructure_tags(ctx);
+    let stack = |app: &mut App, id: &str, tagged: bool| -> StackRef {
+        app.add_stack(id, ctx.env.clone(), if tagged { tags.clone() } else { Vec::new() })
+    };
+
+    let vpc_stack = stack(app, "mlspace-vpc", false);
+    let vpc = vpc::build(app, vpc_stack, ctx);
+
+    let kms_stack = stack(app, "mlspace-kms", true);
+    let kms = kms::build(app, kms_stack, ctx);
+
+    let iam_stack = stack(app, "mlspace-iam", true);
+    let iam = iam::build(app, iam_stack, ctx, &vpc, &kms);
+    app.add_dependency(iam_stack, vpc_stack);
+    app.add_dependency(iam_stack, kms_stack);
+
+    let core_stack = stack(app, "mlspace-core", true);
+    core::build(app, core_stack, ctx, &vpc, &kms, &iam)?;
+    app.add_dependency(core_stack, kms_stack);
+    app.add_dependency(core_stack, vpc_stack);
+
+    let sagemaker_stack = stack(app, "mlspace-sagemaker", true);
+    sagemaker::build(app, sagemaker_stack, ctx)?;
+
+    let web_stack = stack(app, "mlspace-web-tier", true);
+    let web = web_tier::build(app, web_stack, ctx, &vpc, &iam)?;
+    // The web tier writes a config file into a bucket of the core stack.
+    app.add_dependency(web_stack, core_stack);
+    app.add_dependency(web_stack, vpc_stack);
+
+    let mut api_stacks = Vec::new();
+    for (id, kind) in API_STACKS {
+        if *kind == apis::ApiKind::Translate && !ctx.translate_enabled() {
+            continue;
+        }
+        let s = stack(app, id, true);
+        apis::build(app, s, ctx, *kind, &apis::ApiInputs { vpc: &vpc, iam: &iam, web: &web })?;
+        api_stacks.push(s);
+    }
+
+    let deployment_stack = stack(app, "mlspace-api-deployment", false);
+    api_deployment::build(app, deployment_stack, &web);
+    for s in api_stacks {
+        app.add_dependency(s, core_stack);
+        app.add_dependency(s, iam_stack);
+        app.add_dependency(s, vpc_stack);
+        app.add_dependency(deployment_stack, s);
+    }
+    Ok(())
+}

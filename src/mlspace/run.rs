@@ -1,0 +1,88 @@
+//! The synth command: configuration in, cloud assembly out.
+//!
+//! Everything that can fail on the user's input (configuration, source files, layer builds)
+//! fails before the out dir is touched; the assembly is then written with the manifest last.
+use std::path::{Path, PathBuf};
+
+use crate::cdk::assembly::{remove_stale_manifest, write_assembly, WriteError};
+use crate::cdk::synth::{synthesize, SynthError};
+use crate::cdk::toolkit::{invocation, ToolkitError};
+use crate::cdk::{App, Environment};
+use crate::config::ConfigError;
+
+use super::app::{build, Ctx};
+
+/// How Lambda layers that must be built are built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum LayerBuilderArg {
+    /// Docker when an engine answers, else pip for the target platform.
+    #[default]
+    Auto,
+    Docker,
+    Local,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Toolkit(#[from] ToolkitError),
+    #[error(transparent)]
+    Synth(#[from] SynthError),
+    #[error(transparent)]
+    Write(#[from] WriteError),
+    #[error("cannot read {path}: {source}; {hint}")]
+    SourceFile { path: PathBuf, source: std::io::Error, hint: &'static str },
+    #[error("{0}")]
+    Asset(String),
+}
+
+/// Options of `mlspace-cdk synth` (also used when the cdk CLI runs the binary).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct SynthArgs {
+    /// Output directory (default: $CDK_OUTDIR when the cdk CLI runs us, else ./cdk.out)
+    #[arg(short = 'o', long = "output")]
+    pub output: Option<PathBuf>,
+    /// How to build Lambda layers that have no prebuilt zip
+    #[arg(long, value_enum, default_value_t = LayerBuilderArg::Auto, env = "MLSPACE_LAYER_BUILDER")]
+    pub layer_builder: LayerBuilderArg,
+}
+
+pub struct SynthReport {
+    pub outdir: PathBuf,
+    pub stacks: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+/// Synthesize the MLSpace app found in `project_dir` (the MLSpace source root).
+pub fn synth(project_dir: &Path, args: &SynthArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<SynthReport, RunError> {
+    let inv = invocation(project_dir, args.output.clone(), env)?;
+    let outdir = if inv.outdir.is_absolute() { inv.outdir.clone() } else { project_dir.join(&inv.outdir) };
+    let result = synth_into(project_dir, args, inv.context, &outdir);
+    if result.is_err() {
+        remove_stale_manifest(&outdir);
+    }
+    result
+}
+
+fn synth_into(
+    project_dir: &Path,
+    args: &SynthArgs,
+    context: serde_json::Map<String, serde_json::Value>,
+    outdir: &Path,
+) -> Result<SynthReport, RunError> {
+    let loaded = crate::config::load(project_dir)?;
+    let cfg = &loaded.config;
+    let ctx = Ctx {
+        cfg,
+        env: Environment { account: cfg.aws_account.clone(), region: cfg.aws_region.clone() },
+        source_root: project_dir.to_path_buf(),
+        layer_builder: args.layer_builder,
+    };
+    let mut app = App::new(context);
+    build(&mut app, &ctx)?;
+    let assembly = synthesize(&mut app)?;
+    write_assembly(outdir, &assembly)?;
+    Ok(SynthReport { outdir: outdir.to_path_buf(), stacks: assembly.stack_names, warnings: loaded.warnings })
+}

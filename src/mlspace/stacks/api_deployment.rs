@@ -1,0 +1,22 @@
+//! mlspace-api-deployment: deploys the shared REST API into its Prod stage after every API
+//! stack has added its routes.
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::cdk::{App, Resource, StackRef};
+
+use super::web_tier::WebTierOutputs;
+
+pub fn build(app: &mut App, stack: StackRef, web: &WebTierOutputs) {
+    // compat: the TS app puts the synthesis time into the construct id, so every synthesis gives
+    // the deployment a new logical id and every deploy redeploys the API.
+    app.construct(stack.node, "mlspace-api-deployment");
+    app.construct(stack.node, "MLSpaceRestApiRef");
+    let now_ms = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or_default();
+    let scope = app.construct(stack.node, &format!("ApiDeployment-{now_ms}"));
+    let mut deployment = Resource::new(
+        "AWS::ApiGateway::Deployment",
+        crate::cdk::app::props([("RestApiId", Some(web.rest_api_id.clone())), ("StageName", Some("Prod".into()))]),
+    );
+    deployment.metadata.insert("aws:cdk:do-not-refactor".into(), true.into());
+    app.resource(scope, "Resource", deployment);
+}
