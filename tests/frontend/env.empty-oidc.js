@@ -1,0 +1,1 @@
+window.env = {"OIDC_URL":"","OIDC_CLIENT_NAME":"bench web+client","LAMBDA_ENDPOINT":"https://f6g7h8i9j0.execute-api.us-west-2.amazonaws.com/Prod/","APPLICATION_NAME":"Workbench Without IdP","AWS_REGION":"us-west-2"}

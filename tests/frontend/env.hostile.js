@@ -1,0 +1,1 @@
+window.env = {"OIDC_URL":"javascript:alert(1)//","OIDC_CLIENT_NAME":"x\" onmouseover=\"alert(2)","LAMBDA_ENDPOINT":"<b id=\"injected-endpoint\">bold</b>","APPLICATION_NAME":"<img id=\"injected-name\" src=\"x\"> Bench & Co","DATASET_BUCKET":"</dd><script>alert(3)</script>"}
