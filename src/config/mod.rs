@@ -1,2 +1,479 @@
-//! Placeholder: the configuration module is being written.
+//! MLSpace's configuration: defaults in code, `lib/config.json` laid over them, validation,
+//! and the Config Wizard that writes the file.
+//!
+//! ```text
+//! defaults.rs (table) ─┐
+//! lib/config.json ─────┼─ merge.rs ─ validate.rs ─ Config
+//! cluster-config.json ─┘   (ec2-key sets EMR_EC2_SSH_KEY)
+//! ```
+//!
+//! ```no_run
+//! let loaded = mlspace_cdk::config::load(std::path::Path::new("."))?;
+//! for warning in &loaded.warnings { eprintln!("warning: {warning}"); }
+//! println!("deploying to {}", loaded.config.aws_region);
+//! # Ok::<(), mlspace_cdk::config::ConfigError>(())
+//! ```
+
+pub mod defaults;
+mod error;
+pub mod merge;
+mod prompt;
+pub mod validate;
 pub mod wizard;
+
+use std::path::{Path, PathBuf};
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::{Map, Value};
+
+pub use error::{ConfigError, RUN_THE_WIZARD};
+pub use validate::partition_for_region;
+
+/// `lib/config.json`, relative to the source root.
+pub const CONFIG_FILE: &str = "lib/config.json";
+/// MLSpace's EMR cluster configuration, relative to the source root.
+pub const CLUSTER_CONFIG_FILE: &str = "lib/resources/config/cluster-config.json";
+/// The placeholder `ec2-key` of the shipped cluster-config.json; it means "no key".
+const EC2_KEY_PLACEHOLDER: &str = "EC2_KEY";
+
+/// Every MLSpace configuration property, named after its TS key in snake_case.
+///
+/// Strings keep the TS app's convention: `""` means "not set" (the stacks compare with `""`
+/// the way the TS app does). Defaults live in [`defaults::DEFAULTS`].
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub struct Config {
+    // DynamoDB tables
+    pub datasets_table_name: String,
+    pub projects_table_name: String,
+    pub project_users_table_name: String,
+    pub project_groups_table_name: String,
+    pub users_table_name: String,
+    pub resource_schedule_table_name: String,
+    pub resource_metadata_table_name: String,
+    pub app_configuration_table_name: String,
+    pub groups_table_name: String,
+    pub groups_membership_history_table_name: String,
+    pub group_datasets_table_name: String,
+    pub group_users_table_name: String,
+    // S3 buckets
+    pub config_bucket_name: String,
+    pub data_bucket_name: String,
+    pub logs_bucket_name: String,
+    pub access_logs_bucket_name: String,
+    pub website_bucket_name: String,
+    // Notebooks
+    pub mlspace_lifecycle_config_name: String,
+    pub notebook_parameters_file_name: String,
+    pub permissions_boundary_policy_name: String,
+    pub key_manager_role_name: String,
+    pub aws_account: String,
+    pub aws_region: String,
+    pub system_tag: String,
+    pub iam_resource_prefix: String,
+    pub manage_iam_roles: bool,
+    pub notification_distro: String,
+    pub existing_vpc_name: String,
+    pub existing_vpc_id: String,
+    pub existing_vpc_default_security_group: String,
+    pub existing_kms_master_key_arn: String,
+    pub kms_instance_conditions_policy_arn: String,
+    pub s3_reader_role_arn: String,
+    pub bucket_deployment_role_arn: String,
+    /// Added to the environment of every MLSpace Lambda function; defaults first, then the
+    /// file's entries in file order.
+    #[serde(deserialize_with = "string_map")]
+    pub additional_lambda_environment_vars: IndexMap<String, String>,
+    pub notebook_role_arn: String,
+    pub app_role_arn: String,
+    pub system_role_arn: String,
+    // EMR
+    pub emr_default_role_arn: String,
+    pub emr_ec2_instance_role_arn: String,
+    pub emr_security_config_name: String,
+    /// From lib/config.json, overridden by `ec2-key` of cluster-config.json when that is set.
+    pub emr_ec2_ssh_key: String,
+    // Logging and auditing
+    pub enable_access_logging: bool,
+    pub apigateway_cloudwatch_role_arn: String,
+    pub create_mlspace_cloudtrail_trail: bool,
+    pub common_layer_arn_param: String,
+    pub application_name: String,
+    pub endpoint_config_instance_constraint_policy_arn: String,
+    pub job_instance_constraint_policy_arn: String,
+    // Web app and identity provider
+    pub idp_endpoint_ssm_param: String,
+    pub oidc_url: String,
+    pub internal_oidc_url: String,
+    pub oidc_client_name: String,
+    pub oidc_verify_ssl: bool,
+    pub oidc_verify_signature: bool,
+    pub oidc_redirect_uri: String,
+    /// Minutes between runs of the resource termination Lambda (a whole number: it becomes
+    /// a schedule rate).
+    pub resource_termination_interval: u64,
+    /// Minutes between background refreshes in the web app. Kept as a JSON number because the
+    /// TS app passes it on verbatim, fractions included.
+    pub background_refresh_interval: serde_json::Number,
+    pub new_users_suspended: bool,
+    pub lambda_architecture: Architecture,
+    /// A Python Lambda runtime name such as `python3.11`.
+    pub lambda_runtime: String,
+    pub show_migration_options: bool,
+    pub enable_ddb_kms_cmk_encryption: bool,
+    /// A prebuilt common layer zip to use instead of building the layer.
+    #[serde(default)]
+    pub common_layer_path: Option<String>,
+    /// A prebuilt JWT layer zip to use instead of building the layer.
+    #[serde(default)]
+    pub jwt_layer_path: Option<String>,
+    // System banner (raw; see [`Config::system_banner`])
+    pub system_banner_text: String,
+    pub system_banner_background_color: String,
+    pub system_banner_text_color: String,
+}
+
+/// The CPU architecture of the Lambda functions and layers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Architecture {
+    #[serde(rename = "x86_64")]
+    X86_64,
+    #[serde(rename = "arm64")]
+    Arm64,
+}
+
+impl Architecture {
+    /// The name Lambda uses (`x86_64`, `arm64`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Architecture::X86_64 => "x86_64",
+            Architecture::Arm64 => "arm64",
+        }
+    }
+
+    /// The Docker platform that builds code for this architecture.
+    pub fn docker_platform(self) -> &'static str {
+        match self {
+            Architecture::X86_64 => "linux/amd64",
+            Architecture::Arm64 => "linux/arm64",
+        }
+    }
+
+    /// Parse a Lambda architecture name.
+    pub fn from_name(name: &str) -> Option<Architecture> {
+        match name {
+            "x86_64" => Some(Architecture::X86_64),
+            "arm64" => Some(Architecture::Arm64),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Architecture {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The banner shown across the top of the MLSpace web app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Banner {
+    pub text: String,
+    pub background_color: String,
+    pub text_color: String,
+}
+
+/// An existing VPC to deploy into instead of creating one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExistingVpc {
+    pub name: String,
+    pub id: String,
+    pub default_security_group: String,
+}
+
+impl Config {
+    /// The partition of `aws_region` (`aws`, `aws-cn`, `aws-us-gov`, `aws-iso`, `aws-iso-b`, ...).
+    pub fn partition(&self) -> &'static str {
+        partition_for_region(&self.aws_region)
+    }
+
+    /// The two isolated regions the TS app treats specially (fewer VPC endpoints, a CA bundle).
+    pub fn is_iso(&self) -> bool {
+        // compat: the TS app tests exactly these two names, not every iso partition.
+        matches!(self.aws_region.as_str(), "us-iso-east-1" | "us-isob-east-1")
+    }
+
+    /// The banner, or `None` when SYSTEM_BANNER_TEXT is empty. With `None` the initial app
+    /// configuration keeps its SystemBanner entry disabled with empty text and colours, which is
+    /// what the TS app at the reference commit always writes.
+    pub fn system_banner(&self) -> Option<Banner> {
+        (!self.system_banner_text.is_empty()).then(|| Banner {
+            text: self.system_banner_text.clone(),
+            background_color: self.system_banner_background_color.clone(),
+            text_color: self.system_banner_text_color.clone(),
+        })
+    }
+
+    /// The existing VPC, when all three EXISTING_VPC_* properties are set (validation
+    /// guarantees all or none).
+    pub fn existing_vpc(&self) -> Option<ExistingVpc> {
+        (!self.existing_vpc_id.is_empty()).then(|| ExistingVpc {
+            name: self.existing_vpc_name.clone(),
+            id: self.existing_vpc_id.clone(),
+            default_security_group: self.existing_vpc_default_security_group.clone(),
+        })
+    }
+}
+
+/// A valid configuration and the warnings met while reading it (unknown keys).
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub config: Config,
+    pub warnings: Vec<String>,
+}
+
+/// Read `<source_root>/lib/config.json` (a missing file means "all defaults") and
+/// `<source_root>/lib/resources/config/cluster-config.json`, merge, validate.
+pub fn load(source_root: &Path) -> Result<Loaded, ConfigError> {
+    let config_path = source_root.join(CONFIG_FILE);
+    let (file, origin) = match read_optional(&config_path)? {
+        Some(text) => {
+            let origin = config_path.display().to_string();
+            (merge::parse_object(&text, &origin)?, origin)
+        }
+        None => (
+            Map::new(),
+            format!("{} (file not found)", config_path.display()),
+        ),
+    };
+    let mut merged = merge::defaults_object();
+    let warnings = merge::merge_file(&mut merged, &file, &origin)?;
+
+    let cluster_path = source_root.join(CLUSTER_CONFIG_FILE);
+    if let Some(text) = read_optional(&cluster_path)? {
+        apply_cluster_config(&mut merged, &text, &cluster_path.display().to_string())?;
+    }
+    finish(merged, warnings, &origin)
+}
+
+/// Merge and validate configuration text without touching the file system (no cluster
+/// config). `origin` names the text in messages.
+pub fn from_json_str(text: &str, origin: &str) -> Result<Loaded, ConfigError> {
+    let file = merge::parse_object(text, origin)?;
+    let mut merged = merge::defaults_object();
+    let warnings = merge::merge_file(&mut merged, &file, origin)?;
+    finish(merged, warnings, origin)
+}
+
+fn finish(
+    merged: Map<String, Value>,
+    warnings: Vec<String>,
+    origin: &str,
+) -> Result<Loaded, ConfigError> {
+    validate::validate(&merged, origin)?;
+    let config: Config =
+        serde_json::from_value(Value::Object(merged)).map_err(|e| ConfigError::WrongType {
+            // Not reachable after merge and validate have passed; kept as an error rather than a panic.
+            origin: origin.to_owned(),
+            key: "(configuration)".to_owned(),
+            expected: "values of the documented types",
+            found: e.to_string(),
+        })?;
+    Ok(Loaded { config, warnings })
+}
+
+/// The EMR key pair of cluster-config.json sets EMR_EC2_SSH_KEY, unless it is absent, empty or
+/// the shipped placeholder.
+fn apply_cluster_config(
+    merged: &mut Map<String, Value>,
+    text: &str,
+    origin: &str,
+) -> Result<(), ConfigError> {
+    let cluster = merge::parse_object(text, origin)?;
+    match cluster.get("ec2-key") {
+        None | Some(Value::Null) => {}
+        Some(Value::String(key)) if key.is_empty() || key == EC2_KEY_PLACEHOLDER => {}
+        Some(Value::String(key)) => {
+            merged.insert("EMR_EC2_SSH_KEY".to_owned(), Value::from(key.as_str()));
+        }
+        Some(other) => {
+            return Err(ConfigError::WrongType {
+                origin: origin.to_owned(),
+                key: "ec2-key".to_owned(),
+                expected: "the name of an EC2 key pair (a string)",
+                found: merge::describe(other),
+            })
+        }
+    }
+    Ok(())
+}
+
+/// The file's text, or `None` when it does not exist.
+fn read_optional(path: &PathBuf) -> Result<Option<String>, ConfigError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(Some(text)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(ConfigError::Read {
+            path: path.clone(),
+            source,
+        }),
+    }
+}
+
+/// Deserialize a JSON object of strings into an ordered map (indexmap's serde feature is off).
+fn string_map<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<IndexMap<String, String>, D::Error> {
+    let object = Map::<String, Value>::deserialize(deserializer)?;
+    object
+        .into_iter()
+        .map(|(key, value)| match value {
+            Value::String(text) => Ok((key, text)),
+            other => Err(serde::de::Error::custom(format!(
+                "{key} must be a string, found {other}"
+            ))),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASIC: &str = r#"{
+        "AWS_ACCOUNT": "123456789012",
+        "AWS_REGION": "us-east-1",
+        "OIDC_URL": "https://idp.example.com",
+        "OIDC_CLIENT_NAME": "web",
+        "KEY_MANAGER_ROLE_NAME": "Admin"
+    }"#;
+
+    #[test]
+    fn defaults_fill_every_field() {
+        let config = from_json_str(BASIC, "basic").unwrap().config;
+        assert_eq!(config.datasets_table_name, "mlspace-datasets");
+        assert_eq!(config.group_users_table_name, "mlspace-group-users");
+        assert_eq!(config.website_bucket_name, "mlspace-website");
+        assert_eq!(
+            config.mlspace_lifecycle_config_name,
+            "mlspace-notebook-lifecycle-config"
+        );
+        assert_eq!(config.notebook_parameters_file_name, "notebook-params.json");
+        assert_eq!(
+            config.emr_security_config_name,
+            "MLSpace-EMR-SecurityConfig"
+        );
+        assert_eq!(
+            config.common_layer_arn_param,
+            "/mlspace/common-lambda-layer"
+        );
+        assert_eq!(
+            (
+                config.system_tag.as_str(),
+                config.iam_resource_prefix.as_str()
+            ),
+            ("MLSpace", "MLSpace")
+        );
+        assert!(
+            config.manage_iam_roles
+                && config.enable_access_logging
+                && config.create_mlspace_cloudtrail_trail
+        );
+        assert!(
+            config.enable_ddb_kms_cmk_encryption
+                && config.oidc_verify_ssl
+                && config.oidc_verify_signature
+        );
+        assert!(!config.new_users_suspended && !config.show_migration_options);
+        assert_eq!(config.resource_termination_interval, 60);
+        assert_eq!(config.background_refresh_interval.to_string(), "60");
+        assert_eq!(config.lambda_architecture, Architecture::X86_64);
+        assert_eq!(config.lambda_runtime, "python3.11");
+        assert!(config.additional_lambda_environment_vars.is_empty());
+        assert_eq!(
+            (&config.common_layer_path, &config.jwt_layer_path),
+            (&None, &None)
+        );
+        assert_eq!(config.existing_kms_master_key_arn, "");
+        assert_eq!(config.application_name, "MLSpace");
+        assert_eq!(config.system_banner(), None);
+        assert_eq!(config.existing_vpc(), None);
+        assert_eq!((config.partition(), config.is_iso()), ("aws", false));
+    }
+
+    #[test]
+    fn file_values_reach_the_typed_fields() {
+        let text = BASIC.replace(
+            "\"KEY_MANAGER_ROLE_NAME\": \"Admin\"",
+            r#""KEY_MANAGER_ROLE_NAME": "Admin", "LAMBDA_ARCHITECTURE": "arm64", "COMMON_LAYER_PATH": "/tmp/common.zip",
+               "JWT_LAYER_PATH": "", "ADDITIONAL_LAMBDA_ENVIRONMENT_VARS": {"B": "2", "A": "1"},
+               "SYSTEM_BANNER_TEXT": "UNCLASSIFIED", "SYSTEM_BANNER_TEXT_COLOR": "", "AWS_REGION": "us-isob-east-1""#,
+        );
+        let config = from_json_str(&text, "test").unwrap().config;
+        assert_eq!(config.lambda_architecture.docker_platform(), "linux/arm64");
+        assert_eq!(config.common_layer_path.as_deref(), Some("/tmp/common.zip"));
+        assert_eq!(config.jwt_layer_path, None);
+        let keys: Vec<&String> = config.additional_lambda_environment_vars.keys().collect();
+        assert_eq!(keys, ["B", "A"]);
+        let banner = config.system_banner().unwrap();
+        assert_eq!(
+            (
+                banner.text.as_str(),
+                banner.background_color.as_str(),
+                banner.text_color.as_str()
+            ),
+            ("UNCLASSIFIED", "black", "white")
+        );
+        assert_eq!((config.partition(), config.is_iso()), ("aws-iso-b", true));
+    }
+
+    #[test]
+    fn cluster_config_key_sets_the_emr_ssh_key() {
+        let mut merged = merge::defaults_object();
+        apply_cluster_config(&mut merged, r#"{"ec2-key": "EC2_KEY"}"#, "cc").unwrap();
+        assert_eq!(merged["EMR_EC2_SSH_KEY"], "");
+        apply_cluster_config(&mut merged, r#"{"Small": {}}"#, "cc").unwrap();
+        assert_eq!(merged["EMR_EC2_SSH_KEY"], "");
+        apply_cluster_config(&mut merged, r#"{"ec2-key": "my-key"}"#, "cc").unwrap();
+        assert_eq!(merged["EMR_EC2_SSH_KEY"], "my-key");
+        let err = apply_cluster_config(&mut merged, r#"{"ec2-key": 5}"#, "cc").unwrap_err();
+        assert!(err.to_string().contains("cc: ec2-key must be"), "{err}");
+    }
+
+    #[test]
+    fn load_reads_both_files_under_the_source_root() {
+        let root = tempfile::tempdir().unwrap();
+        let err = load(root.path()).unwrap_err();
+        assert!(
+            err.to_string().contains("file not found") && err.to_string().contains("AWS_ACCOUNT"),
+            "{err}"
+        );
+
+        std::fs::create_dir_all(root.path().join("lib/resources/config")).unwrap();
+        std::fs::write(
+            root.path().join(CONFIG_FILE),
+            BASIC.replace(
+                "\"AWS_REGION\"",
+                "\"EMR_EC2_SSH_KEY\": \"old\", \"AWS_REGION\"",
+            ),
+        )
+        .unwrap();
+        std::fs::write(
+            root.path().join(CLUSTER_CONFIG_FILE),
+            r#"{"ec2-key": "emr-admins"}"#,
+        )
+        .unwrap();
+        let loaded = load(root.path()).unwrap();
+        assert_eq!(loaded.config.emr_ec2_ssh_key, "emr-admins");
+        assert!(loaded.warnings.is_empty());
+
+        std::fs::write(root.path().join(CLUSTER_CONFIG_FILE), "{ nope").unwrap();
+        let err = load(root.path()).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("cluster-config.json is not valid JSON (line 1, column 3)"),
+            "{err}"
+        );
+    }
+}

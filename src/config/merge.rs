@@ -1,0 +1,276 @@
+//! Lay `lib/config.json` over the defaults.
+//!
+//! Rules: a value set in the file wins; `""` and `null` keep the default; an object
+//! (ADDITIONAL_LAMBDA_ENVIRONMENT_VARS) merges key by key; a value of the wrong JSON type is an
+//! error; a key that is not a property is a warning and is ignored.
+
+use serde_json::{Map, Value};
+
+use super::defaults::{closest_key, DefaultValue, DEFAULTS};
+use super::error::ConfigError;
+
+/// The defaults as a JSON object, in table order. `Unset` properties are left out.
+pub fn defaults_object() -> Map<String, Value> {
+    let mut object = Map::new();
+    for (key, default) in DEFAULTS {
+        let value = match *default {
+            DefaultValue::Text(text) => Value::from(text),
+            DefaultValue::Unset => continue,
+            DefaultValue::Flag(flag) => Value::from(flag),
+            DefaultValue::WholeMinutes(n) | DefaultValue::Minutes(n) => Value::from(n),
+            DefaultValue::TextMap => Value::Object(Map::new()),
+        };
+        object.insert((*key).to_owned(), value);
+    }
+    object
+}
+
+/// Parse `text` as a JSON object, reporting where the syntax breaks.
+pub fn parse_object(text: &str, origin: &str) -> Result<Map<String, Value>, ConfigError> {
+    let value: Value = serde_json::from_str(text).map_err(|e| ConfigError::Syntax {
+        origin: origin.to_owned(),
+        line: e.line(),
+        column: e.column(),
+        message: syntax_message(&e),
+    })?;
+    match value {
+        Value::Object(object) => Ok(object),
+        other => Err(ConfigError::NotAnObject {
+            origin: origin.to_owned(),
+            found: describe(&other),
+        }),
+    }
+}
+
+/// serde_json's message without its trailing " at line L column C" (we print those ourselves).
+fn syntax_message(error: &serde_json::Error) -> String {
+    let text = error.to_string();
+    match text.rfind(" at line ") {
+        Some(cut) => text[..cut].to_owned(),
+        None => text,
+    }
+}
+
+/// Merge `file` over `merged` (which starts as [`defaults_object`]). Returns the warnings.
+pub fn merge_file(
+    merged: &mut Map<String, Value>,
+    file: &Map<String, Value>,
+    origin: &str,
+) -> Result<Vec<String>, ConfigError> {
+    let mut warnings = Vec::new();
+    for (key, value) in file {
+        let Some(default) = super::defaults::default_of(key) else {
+            warnings.push(format!(
+                "{origin}: {key} is not an MLSpace configuration property and is ignored (did you mean {}?)",
+                closest_key(key)
+            ));
+            continue;
+        };
+        if keeps_default(value) {
+            continue;
+        }
+        let wrong = |expected: &'static str| ConfigError::WrongType {
+            origin: origin.to_owned(),
+            key: key.clone(),
+            expected,
+            found: describe(value),
+        };
+        match default {
+            DefaultValue::Text(_) | DefaultValue::Unset => {
+                if !value.is_string() {
+                    return Err(wrong("a string"));
+                }
+                merged.insert(key.clone(), value.clone());
+            }
+            DefaultValue::Flag(_) => {
+                if !value.is_boolean() {
+                    return Err(wrong("true or false"));
+                }
+                merged.insert(key.clone(), value.clone());
+            }
+            DefaultValue::WholeMinutes(_) => match value.as_u64() {
+                Some(n) if n >= 1 => {
+                    merged.insert(key.clone(), Value::from(n));
+                }
+                _ => return Err(wrong("a whole number of minutes, 1 or more")),
+            },
+            DefaultValue::Minutes(_) => match value.as_f64() {
+                Some(n) if n >= 0.0 => {
+                    merged.insert(key.clone(), value.clone());
+                }
+                _ => return Err(wrong("a number of minutes, 0 or more")),
+            },
+            DefaultValue::TextMap => {
+                let Value::Object(entries) = value else {
+                    return Err(wrong("an object of string values"));
+                };
+                let target = merged
+                    .entry(key.clone())
+                    .or_insert_with(|| Value::Object(Map::new()));
+                let Value::Object(target) = target else {
+                    unreachable!("defaults_object gives every TextMap property an object")
+                };
+                for (name, entry) in entries {
+                    if !entry.is_string() {
+                        return Err(ConfigError::WrongType {
+                            origin: origin.to_owned(),
+                            key: format!("{key}.{name}"),
+                            expected: "a string",
+                            found: describe(entry),
+                        });
+                    }
+                    target.insert(name.clone(), entry.clone());
+                }
+            }
+        }
+    }
+    Ok(warnings)
+}
+
+/// `""` and `null` leave the default in place.
+fn keeps_default(value: &Value) -> bool {
+    value.is_null() || value.as_str() == Some("")
+}
+
+/// A short description of a JSON value for messages: its type and (cut) text.
+pub fn describe(value: &Value) -> String {
+    let kind = match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    };
+    let mut text = value.to_string();
+    if text.chars().count() > 60 {
+        text = text.chars().take(57).collect::<String>() + "...";
+    }
+    if value.is_null() {
+        kind.to_owned()
+    } else {
+        format!("{kind}: {text}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn merged_with(file: Value) -> Result<(Map<String, Value>, Vec<String>), ConfigError> {
+        let mut merged = defaults_object();
+        let Value::Object(file) = file else {
+            panic!("test input must be an object")
+        };
+        let warnings = merge_file(&mut merged, &file, "config.json")?;
+        Ok((merged, warnings))
+    }
+
+    #[test]
+    fn a_set_value_wins() {
+        let (merged, warnings) =
+            merged_with(json!({"DATA_BUCKET_NAME": "my-data", "MANAGE_IAM_ROLES": false})).unwrap();
+        assert_eq!(merged["DATA_BUCKET_NAME"], "my-data");
+        assert_eq!(merged["MANAGE_IAM_ROLES"], false);
+        assert!(warnings.is_empty());
+    }
+
+    #[test]
+    fn empty_and_null_keep_the_default() {
+        let (merged, _) = merged_with(
+            json!({"DATA_BUCKET_NAME": "", "SYSTEM_TAG": null, "ENABLE_ACCESS_LOGGING": ""}),
+        )
+        .unwrap();
+        assert_eq!(merged["DATA_BUCKET_NAME"], "mlspace-data");
+        assert_eq!(merged["SYSTEM_TAG"], "MLSpace");
+        assert_eq!(merged["ENABLE_ACCESS_LOGGING"], true);
+    }
+
+    #[test]
+    fn objects_merge_key_by_key_in_file_order() {
+        let mut merged = defaults_object();
+        merged.insert(
+            "ADDITIONAL_LAMBDA_ENVIRONMENT_VARS".into(),
+            json!({"A": "default", "B": "kept"}),
+        );
+        let file = json!({"ADDITIONAL_LAMBDA_ENVIRONMENT_VARS": {"Z": "new", "A": "file"}});
+        merge_file(&mut merged, file.as_object().unwrap(), "config.json").unwrap();
+        let vars = merged["ADDITIONAL_LAMBDA_ENVIRONMENT_VARS"]
+            .as_object()
+            .unwrap();
+        let pairs: Vec<(&str, &str)> = vars
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str().unwrap()))
+            .collect();
+        assert_eq!(pairs, [("A", "file"), ("B", "kept"), ("Z", "new")]);
+    }
+
+    #[test]
+    fn wrong_types_name_key_expectation_and_value() {
+        let err = merged_with(json!({"MANAGE_IAM_ROLES": "false"})).unwrap_err();
+        let text = err.to_string();
+        assert!(matches!(err, ConfigError::WrongType { ref key, .. } if key == "MANAGE_IAM_ROLES"));
+        assert!(
+            text.contains("true or false") && text.contains("a string: \"false\""),
+            "{text}"
+        );
+
+        let err = merged_with(json!({"RESOURCE_TERMINATION_INTERVAL": 1.5})).unwrap_err();
+        assert!(err.to_string().contains("whole number"), "{err}");
+        let err = merged_with(json!({"AWS_ACCOUNT": 123456789012u64})).unwrap_err();
+        assert!(
+            err.to_string().contains("AWS_ACCOUNT must be a string"),
+            "{err}"
+        );
+        let err =
+            merged_with(json!({"ADDITIONAL_LAMBDA_ENVIRONMENT_VARS": {"PORT": 8080}})).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("ADDITIONAL_LAMBDA_ENVIRONMENT_VARS.PORT"),
+            "{err}"
+        );
+        let err = merged_with(json!({"ADDITIONAL_LAMBDA_ENVIRONMENT_VARS": ["A=1"]})).unwrap_err();
+        assert!(
+            err.to_string().contains("an object of string values"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn background_refresh_keeps_fractions_verbatim() {
+        let (merged, _) = merged_with(json!({"BACKGROUND_REFRESH_INTERVAL": 0.5})).unwrap();
+        assert_eq!(merged["BACKGROUND_REFRESH_INTERVAL"].to_string(), "0.5");
+        assert!(merged_with(json!({"BACKGROUND_REFRESH_INTERVAL": -1})).is_err());
+    }
+
+    #[test]
+    fn unknown_keys_warn_with_the_closest_property() {
+        let (merged, warnings) = merged_with(json!({"AWS_REGON": "us-east-1"})).unwrap();
+        assert_eq!(warnings.len(), 1);
+        assert!(
+            warnings[0].contains("AWS_REGON") && warnings[0].contains("did you mean AWS_REGION?"),
+            "{}",
+            warnings[0]
+        );
+        assert_eq!(merged["AWS_REGION"], "");
+    }
+
+    #[test]
+    fn syntax_errors_give_line_and_column() {
+        let err = parse_object("{\n    \"AWS_ACCOUNT\": \"1\",\n}", "lib/config.json").unwrap_err();
+        match &err {
+            ConfigError::Syntax { line, column, .. } => assert_eq!((*line, *column), (3, 1)),
+            other => panic!("expected a syntax error, got {other:?}"),
+        }
+        assert!(
+            err.to_string()
+                .starts_with("lib/config.json is not valid JSON (line 3, column 1)"),
+            "{err}"
+        );
+        assert!(matches!(
+            parse_object("[1]", "x").unwrap_err(),
+            ConfigError::NotAnObject { .. }
+        ));
+    }
+}

@@ -1,0 +1,433 @@
+//! Checks on the merged configuration, run before anything is synthesized or written.
+//!
+//! The building blocks (`is_account_id`, `is_region`, `check_arn`, ...) are public so the
+//! wizard can check each answer as it is typed.
+
+use serde_json::{Map, Value};
+
+use super::error::ConfigError;
+
+/// Properties without which MLSpace cannot be deployed, in the order they are reported.
+const REQUIRED: [&str; 4] = ["AWS_ACCOUNT", "AWS_REGION", "OIDC_URL", "OIDC_CLIENT_NAME"];
+
+/// An existing VPC is described by these three together.
+pub const VPC_KEYS: [&str; 3] = [
+    "EXISTING_VPC_NAME",
+    "EXISTING_VPC_ID",
+    "EXISTING_VPC_DEFAULT_SECURITY_GROUP",
+];
+
+/// Run every check on the merged object; the first failure is returned.
+pub fn validate(merged: &Map<String, Value>, origin: &str) -> Result<(), ConfigError> {
+    let text = |key: &str| merged.get(key).and_then(Value::as_str).unwrap_or("");
+    let origin = origin.to_owned();
+
+    let mut missing: Vec<&'static str> = REQUIRED
+        .into_iter()
+        .filter(|k| text(k).is_empty())
+        .collect();
+    if text("EXISTING_KMS_MASTER_KEY_ARN").is_empty() && text("KEY_MANAGER_ROLE_NAME").is_empty() {
+        missing.push("KEY_MANAGER_ROLE_NAME");
+    }
+    if !missing.is_empty() {
+        return Err(ConfigError::MissingRequired {
+            origin,
+            keys: missing,
+        });
+    }
+
+    let account = text("AWS_ACCOUNT");
+    if !is_account_id(account) {
+        return Err(ConfigError::AccountId {
+            origin,
+            value: account.to_owned(),
+        });
+    }
+    let region = text("AWS_REGION");
+    if !is_region(region) {
+        return Err(ConfigError::Region {
+            origin,
+            value: region.to_owned(),
+        });
+    }
+
+    for (key, value) in merged {
+        let Some(arn) = value.as_str() else { continue };
+        if key.ends_with("_ARN") && !arn.is_empty() {
+            check_arn(arn, region)
+                .map_err(|problem| problem.into_error(&origin, key, arn, region))?;
+        }
+    }
+
+    let (set, missing): (Vec<&'static str>, Vec<&'static str>) =
+        VPC_KEYS.into_iter().partition(|k| !text(k).is_empty());
+    if !set.is_empty() && !missing.is_empty() {
+        return Err(ConfigError::IncompleteVpc {
+            origin,
+            set,
+            missing,
+        });
+    }
+
+    let architecture = text("LAMBDA_ARCHITECTURE");
+    if super::Architecture::from_name(architecture).is_none() {
+        return Err(ConfigError::Architecture {
+            origin,
+            value: architecture.to_owned(),
+        });
+    }
+    let runtime = text("LAMBDA_RUNTIME");
+    if !is_python_runtime(runtime) {
+        return Err(ConfigError::Runtime {
+            origin,
+            value: runtime.to_owned(),
+        });
+    }
+    Ok(())
+}
+
+/// Exactly 12 ASCII digits.
+pub fn is_account_id(value: &str) -> bool {
+    value.len() == 12 && value.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// A region name: a lowercase area prefix, one or more lowercase words, a number
+/// (`us-east-1`, `us-gov-west-1`, `us-isob-east-1`, `ap-southeast-2`, `eusc-de-east-1`).
+pub fn is_region(value: &str) -> bool {
+    let parts: Vec<&str> = value.split('-').collect();
+    let Some((number, words)) = parts.split_last() else {
+        return false;
+    };
+    let lowercase_word = |w: &&str| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase());
+    words.len() >= 2
+        && (2..=4).contains(&words[0].len())
+        && words.iter().all(lowercase_word)
+        && (1..=2).contains(&number.len())
+        && number.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The partition a region belongs to.
+pub fn partition_for_region(region: &str) -> &'static str {
+    // Longest prefixes first: "us-isob-" also starts with "us-iso".
+    const PREFIXES: [(&str, &str); 7] = [
+        ("us-isob-", "aws-iso-b"),
+        ("us-isof-", "aws-iso-f"),
+        ("eu-isoe-", "aws-iso-e"),
+        ("us-iso-", "aws-iso"),
+        ("us-gov-", "aws-us-gov"),
+        ("cn-", "aws-cn"),
+        ("eusc-", "aws-eusc"),
+    ];
+    PREFIXES
+        .iter()
+        .find(|(prefix, _)| region.starts_with(prefix))
+        .map_or("aws", |(_, partition)| partition)
+}
+
+/// Why a value is not an acceptable ARN.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ArnProblem {
+    /// The text is not shaped like an ARN; the message completes "but VALUE ...".
+    Shape(&'static str),
+    /// A well-formed ARN from another partition than the region's.
+    Partition {
+        found: String,
+        expected: &'static str,
+    },
+}
+
+impl ArnProblem {
+    fn into_error(self, origin: &str, key: &str, value: &str, region: &str) -> ConfigError {
+        match self {
+            ArnProblem::Shape(problem) => ConfigError::Arn {
+                origin: origin.to_owned(),
+                key: key.to_owned(),
+                value: value.to_owned(),
+                problem,
+            },
+            ArnProblem::Partition { found, expected } => ConfigError::Partition {
+                origin: origin.to_owned(),
+                key: key.to_owned(),
+                found,
+                region: region.to_owned(),
+                expected,
+            },
+        }
+    }
+
+    /// One line for the wizard to show before asking again.
+    pub fn describe(&self, region: &str) -> String {
+        match self {
+            ArnProblem::Shape(problem) => format!("not an ARN: it {problem}"),
+            ArnProblem::Partition { found, expected } => {
+                format!(
+                    "this ARN is in partition {found:?}, but region {region} is in {expected:?}"
+                )
+            }
+        }
+    }
+}
+
+/// Check that `value` is an ARN (`arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`) in the
+/// partition of `region`.
+pub fn check_arn(value: &str, region: &str) -> Result<(), ArnProblem> {
+    let parts: Vec<&str> = value.splitn(6, ':').collect();
+    if parts.first() != Some(&"arn") {
+        return Err(ArnProblem::Shape("does not start with \"arn:\""));
+    }
+    if parts.len() < 6 {
+        return Err(ArnProblem::Shape(
+            "has fewer than six colon-separated parts",
+        ));
+    }
+    let (partition, service, resource) = (parts[1], parts[2], parts[5]);
+    if !partition.starts_with("aws")
+        || partition
+            .bytes()
+            .any(|b| !(b.is_ascii_lowercase() || b == b'-'))
+    {
+        return Err(ArnProblem::Shape(
+            "has no AWS partition (aws, aws-cn, aws-us-gov, ...) after \"arn:\"",
+        ));
+    }
+    if service.is_empty() {
+        return Err(ArnProblem::Shape("has no service (iam, kms, ...)"));
+    }
+    if resource.is_empty() {
+        return Err(ArnProblem::Shape("has no resource after the account"));
+    }
+    let expected = partition_for_region(region);
+    if partition != expected {
+        return Err(ArnProblem::Partition {
+            found: partition.to_owned(),
+            expected,
+        });
+    }
+    Ok(())
+}
+
+/// `python3.N`: the Lambda functions and layers are Python.
+pub fn is_python_runtime(value: &str) -> bool {
+    value
+        .strip_prefix("python3.")
+        .is_some_and(|minor| !minor.is_empty() && minor.bytes().all(|b| b.is_ascii_digit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::merge::defaults_object;
+    use serde_json::json;
+
+    fn basic() -> Map<String, Value> {
+        let mut merged = defaults_object();
+        for (key, value) in [
+            ("AWS_ACCOUNT", "123456789012"),
+            ("AWS_REGION", "us-east-1"),
+            ("OIDC_URL", "https://idp.example.com"),
+            ("OIDC_CLIENT_NAME", "web"),
+            ("KEY_MANAGER_ROLE_NAME", "Admin"),
+        ] {
+            merged.insert(key.into(), json!(value));
+        }
+        merged
+    }
+
+    fn with(pairs: &[(&str, Value)]) -> Result<(), ConfigError> {
+        let mut merged = basic();
+        for (key, value) in pairs {
+            merged.insert((*key).into(), value.clone());
+        }
+        validate(&merged, "lib/config.json")
+    }
+
+    #[test]
+    fn a_basic_configuration_passes() {
+        with(&[]).unwrap();
+    }
+
+    #[test]
+    fn required_properties_are_named_with_the_wizard_hint() {
+        let err = validate(&defaults_object(), "lib/config.json").unwrap_err();
+        let text = err.to_string();
+        assert!(matches!(&err, ConfigError::MissingRequired { keys, .. }
+            if keys == &["AWS_ACCOUNT", "AWS_REGION", "OIDC_URL", "OIDC_CLIENT_NAME", "KEY_MANAGER_ROLE_NAME"]));
+        assert!(
+            text.contains("npm run config") && text.contains("Basic Config"),
+            "{text}"
+        );
+
+        let err = with(&[("OIDC_CLIENT_NAME", json!(""))]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!("lib/config.json: OIDC_CLIENT_NAME is required but not set; {}, which asks for every required property",
+                crate::config::error::RUN_THE_WIZARD)
+        );
+    }
+
+    #[test]
+    fn an_existing_kms_key_makes_the_key_manager_role_optional() {
+        let key = json!("arn:aws:kms:us-east-1:123456789012:key/abcd");
+        with(&[
+            ("KEY_MANAGER_ROLE_NAME", json!("")),
+            ("EXISTING_KMS_MASTER_KEY_ARN", key),
+        ])
+        .unwrap();
+    }
+
+    #[test]
+    fn account_ids_have_twelve_digits() {
+        assert!(is_account_id("000000000000"));
+        for bad in [
+            "12345678901",
+            "1234567890123",
+            "12345678901a",
+            " 123456789012",
+            "",
+        ] {
+            assert!(!is_account_id(bad), "{bad:?}");
+        }
+        let err = with(&[("AWS_ACCOUNT", json!("1234"))]).unwrap_err();
+        assert!(matches!(err, ConfigError::AccountId { .. }), "{err}");
+        assert!(err.to_string().contains("12-digit"));
+    }
+
+    #[test]
+    fn regions_are_region_names() {
+        for good in [
+            "us-east-1",
+            "us-gov-west-1",
+            "us-iso-east-1",
+            "us-isob-east-1",
+            "cn-northwest-1",
+            "ap-southeast-2",
+            "eusc-de-east-1",
+            "il-central-1",
+        ] {
+            assert!(is_region(good), "{good}");
+        }
+        for bad in [
+            "",
+            "us-east",
+            "US-EAST-1",
+            "useast1",
+            "us-east-1a",
+            "us--1",
+            "east-1",
+            "us-east-100",
+        ] {
+            assert!(!is_region(bad), "{bad}");
+        }
+        assert!(matches!(
+            with(&[("AWS_REGION", json!("Virginia"))]).unwrap_err(),
+            ConfigError::Region { .. }
+        ));
+    }
+
+    #[test]
+    fn partitions_follow_the_region() {
+        assert_eq!(partition_for_region("us-east-1"), "aws");
+        assert_eq!(partition_for_region("us-gov-west-1"), "aws-us-gov");
+        assert_eq!(partition_for_region("us-iso-east-1"), "aws-iso");
+        assert_eq!(partition_for_region("us-isob-east-1"), "aws-iso-b");
+        assert_eq!(partition_for_region("cn-north-1"), "aws-cn");
+        assert_eq!(partition_for_region("eu-west-1"), "aws");
+    }
+
+    #[test]
+    fn arns_are_checked_for_shape() {
+        check_arn("arn:aws:iam::123456789012:role/x", "us-east-1").unwrap();
+        check_arn(
+            "arn:aws:iam::123456789012:role/path/with:colon",
+            "us-east-1",
+        )
+        .unwrap();
+        for bad in [
+            "role/x",
+            "arn:aws:iam::123456789012",
+            "arn::iam::1:role/x",
+            "arn:aws:::1:x",
+            "arn:aws:iam::1:",
+            "ARN:aws:iam::1:role/x",
+        ] {
+            assert!(
+                matches!(check_arn(bad, "us-east-1"), Err(ArnProblem::Shape(_))),
+                "{bad}"
+            );
+        }
+        let err = with(&[("NOTEBOOK_ROLE_ARN", json!("my-notebook-role"))]).unwrap_err();
+        assert!(
+            matches!(&err, ConfigError::Arn { key, .. } if key == "NOTEBOOK_ROLE_ARN"),
+            "{err}"
+        );
+        assert!(
+            err.to_string()
+                .contains("\"my-notebook-role\" does not start with \"arn:\""),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn arns_must_be_in_the_region_partition() {
+        let gov_role = json!("arn:aws-us-gov:iam::123456789012:role/x");
+        let err = with(&[("APP_ROLE_ARN", gov_role.clone())]).unwrap_err();
+        assert!(
+            matches!(&err, ConfigError::Partition { key, expected: "aws", .. } if key == "APP_ROLE_ARN"),
+            "{err}"
+        );
+        with(&[
+            ("APP_ROLE_ARN", gov_role),
+            ("AWS_REGION", json!("us-gov-west-1")),
+        ])
+        .unwrap();
+        let err = with(&[
+            ("AWS_REGION", json!("us-isob-east-1")),
+            (
+                "EXISTING_KMS_MASTER_KEY_ARN",
+                json!("arn:aws-iso:kms:us-isob-east-1:123456789012:key/k"),
+            ),
+        ])
+        .unwrap_err();
+        assert!(err.to_string().contains("\"aws-iso-b\""), "{err}");
+        assert!(err.to_string().contains("us-isob-east-1"), "{err}");
+    }
+
+    #[test]
+    fn an_existing_vpc_needs_all_three_properties() {
+        with(&[
+            ("EXISTING_VPC_NAME", json!("v")),
+            ("EXISTING_VPC_ID", json!("vpc-1")),
+            ("EXISTING_VPC_DEFAULT_SECURITY_GROUP", json!("sg-1")),
+        ])
+        .unwrap();
+        let err = with(&[("EXISTING_VPC_ID", json!("vpc-1"))]).unwrap_err();
+        match &err {
+            ConfigError::IncompleteVpc { set, missing, .. } => {
+                assert_eq!(set, &["EXISTING_VPC_ID"]);
+                assert_eq!(
+                    missing,
+                    &["EXISTING_VPC_NAME", "EXISTING_VPC_DEFAULT_SECURITY_GROUP"]
+                );
+            }
+            other => panic!("expected IncompleteVpc, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn lambda_platform_values_are_checked() {
+        with(&[
+            ("LAMBDA_ARCHITECTURE", json!("arm64")),
+            ("LAMBDA_RUNTIME", json!("python3.12")),
+        ])
+        .unwrap();
+        assert!(matches!(
+            with(&[("LAMBDA_ARCHITECTURE", json!("ARM_64"))]).unwrap_err(),
+            ConfigError::Architecture { .. }
+        ));
+        assert!(matches!(
+            with(&[("LAMBDA_RUNTIME", json!("nodejs20.x"))]).unwrap_err(),
+            ConfigError::Runtime { .. }
+        ));
+        assert!(!is_python_runtime("python3."));
+    }
+}
