@@ -44,6 +44,9 @@ pub struct SynthArgs {
     /// Output directory (default: $CDK_OUTDIR when the cdk CLI runs us, else ./cdk.out)
     #[arg(short = 'o', long = "output")]
     pub output: Option<PathBuf>,
+    /// The MLSpace source root to read (default: the current directory, as for the TS app)
+    #[arg(long, env = "MLSPACE_SOURCE_ROOT")]
+    pub source_root: Option<PathBuf>,
     /// How to build Lambda layers that have no prebuilt zip
     #[arg(long, value_enum, default_value_t = LayerBuilderArg::Auto, env = "MLSPACE_LAYER_BUILDER")]
     pub layer_builder: LayerBuilderArg,
@@ -55,10 +58,16 @@ pub struct SynthReport {
     pub warnings: Vec<String>,
 }
 
-/// Synthesize the MLSpace app found in `project_dir` (the MLSpace source root).
-pub fn synth(project_dir: &Path, args: &SynthArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<SynthReport, RunError> {
+/// Synthesize the MLSpace app whose source root is `--source-root` or `cwd`. A relative out
+/// dir is relative to `cwd`, as the cdk CLI means it.
+pub fn synth(cwd: &Path, args: &SynthArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<SynthReport, RunError> {
+    let project_dir = match &args.source_root {
+        Some(root) => cwd.join(root),
+        None => cwd.to_path_buf(),
+    };
+    let project_dir = project_dir.as_path();
     let inv = invocation(project_dir, args.output.clone(), env)?;
-    let outdir = if inv.outdir.is_absolute() { inv.outdir.clone() } else { project_dir.join(&inv.outdir) };
+    let outdir = cwd.join(&inv.outdir);
     let result = synth_into(project_dir, args, inv.context, &outdir);
     if result.is_err() {
         remove_stale_manifest(&outdir);

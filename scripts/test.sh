@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The test command: installs what the tests need, then runs every suite.
+#
+#   scripts/test.sh
+#
+# 1. the cdk CLI (npm, into ./node_modules) and the handler tests' venv (.venv, from PyPI);
+# 2. cargo fmt --check and cargo clippy -D warnings;
+# 3. cargo test: unit tests, golden and parity tests against ../shared/reference (skipped with a
+#    message where it is absent), runs of the binary through the real cdk CLI;
+# 4. the custom-resource handlers against moto (pytest);
+# 5. the example frontend in headless Chromium (installs Debian's chromium when root and missing).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+export CDK_DISABLE_VERSION_CHECK=1 CDK_DISABLE_CLI_TELEMETRY=true AWS_EC2_METADATA_DISABLED=true
+passed=0
+failed=0
+suite() {
+  local name="$1"; shift
+  echo "=== $name"
+  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "=== $name FAILED"; fi
+}
+
+echo "=== installing the cdk CLI and the Python test environment"
+npm install --no-audit --no-fund --loglevel=error
+bash scripts/python-venv.sh "$root/.venv"
+export CDK_CLI="$root/node_modules/.bin/cdk"
+
+suite "cargo fmt --check" cargo fmt --all -- --check
+suite "cargo clippy" cargo clippy --all-targets --quiet -- -D warnings
+suite "cargo test" cargo test --quiet
+suite "handler tests (pytest + moto)" "$root/.venv/bin/python" -m pytest -q tests/handlers
+suite "frontend in headless Chromium" bash scripts/frontend-test.sh
+
+echo "test suites: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,158 @@
+//! Shared helpers of the integration tests: example trees, the real cdk CLI, the reference.
+#![allow(dead_code)]
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_mlspace-cdk"))
+}
+
+/// `../shared` beside the repository, if this machine has it.
+pub fn shared() -> Option<PathBuf> {
+    let p = repo_root().join("../shared");
+    p.join("reference").is_dir().then_some(p)
+}
+
+pub fn skip(reason: &str) {
+    eprintln!("SKIPPED: {reason}");
+}
+
+/// Names of the reference configurations (folders of ../shared/reference with a config).
+pub fn reference_configs(shared: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(shared.join("reference"))
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .filter(|e| e.path().join("config.json.input").is_file())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from).sort_by_file_name() {
+        let entry = entry.unwrap();
+        let rel = entry.path().strip_prefix(from).unwrap();
+        let dest = to.join(rel);
+        if entry.file_type().is_dir() {
+            fs::create_dir_all(&dest).unwrap();
+        } else {
+            fs::copy(entry.path(), &dest).unwrap();
+        }
+    }
+}
+
+/// A deterministic layer zip holding `python/<name>.py`.
+pub fn write_layer_zip(path: &Path, name: &str) {
+    let file = fs::File::create(path).unwrap();
+    let mut zip = zip::ZipWriter::new(file);
+    let opts = zip::write::SimpleFileOptions::default()
+        .last_modified_time(zip::DateTime::default())
+        .unix_permissions(0o644);
+    zip.start_file(format!("python/{name}.py"), opts).unwrap();
+    zip.write_all(format!("# example layer module {name}\n").as_bytes()).unwrap();
+    zip.finish().unwrap();
+}
+
+/// The repository's example MLSpace tree in a temp dir, with a frontend build and prebuilt
+/// layer zips, optionally with another configuration's config.json / cdk.context.json.
+pub fn example_tree(config: Option<(&Path, &Path)>) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&repo_root().join("examples/mlspace"), dir.path());
+    fs::create_dir_all(dir.path().join("frontend/build")).unwrap();
+    fs::write(dir.path().join("frontend/build/index.html"), "<html>example</html>\n").unwrap();
+    fs::create_dir_all(dir.path().join("lambda_dependencies")).unwrap();
+    for layer in ["common", "jwt", "notifier"] {
+        write_layer_zip(&dir.path().join(format!("lambda_dependencies/{layer}_layer.zip")), layer);
+    }
+    if let Some((config_json, context_json)) = config {
+        fs::copy(config_json, dir.path().join("lib/config.json")).unwrap();
+        fs::copy(context_json, dir.path().join("cdk.context.json")).unwrap();
+    }
+    dir
+}
+
+/// Add `"LAMBDA_ARCHITECTURE"` from a reference's LAMBDA_ARCHITECTURE.input, as mlspace-tree does.
+pub fn apply_architecture(reference: &Path, tree: &Path) {
+    let arch = reference.join("LAMBDA_ARCHITECTURE.input");
+    if let Ok(a) = fs::read_to_string(arch) {
+        let path = tree.join("lib/config.json");
+        let mut cfg: serde_json::Value = serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
+        cfg["LAMBDA_ARCHITECTURE"] = serde_json::Value::String(a.trim().to_string());
+        fs::write(path, serde_json::to_string_pretty(&cfg).unwrap()).unwrap();
+    }
+}
+
+/// The cdk CLI: $CDK_CLI, or node_modules/.bin/cdk of this repository.
+pub fn cdk_cli() -> Option<PathBuf> {
+    if let Some(p) = std::env::var("CDK_CLI").ok().filter(|p| !p.is_empty()) {
+        return Some(PathBuf::from(p));
+    }
+    let local = repo_root().join("node_modules/.bin/cdk");
+    local.is_file().then_some(local)
+}
+
+/// The cdk CLI or, in CI (where .ci/run installs it), a failure.
+pub fn require_cdk_cli() -> Option<PathBuf> {
+    match cdk_cli() {
+        Some(p) => Some(p),
+        None if std::env::var("CI").is_ok() => panic!("the cdk CLI is not installed (run `npm install` at the repository root)"),
+        None => {
+            skip("the cdk CLI is not installed; run `npm install` at the repository root");
+            None
+        }
+    }
+}
+
+pub fn run_cdk(cli: &Path, cwd: &Path, args: &[&str]) -> Output {
+    Command::new(cli)
+        .args(args)
+        .current_dir(cwd)
+        .env("CDK_DISABLE_VERSION_CHECK", "1")
+        .env("CDK_DISABLE_CLI_TELEMETRY", "true")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_PROFILE")
+        .output()
+        .expect("running the cdk CLI")
+}
+
+/// Run our binary's `synth` in `cwd`.
+pub fn synth(cwd: &Path, out: &Path) -> Output {
+    Command::new(binary())
+        .args(["synth", "-o"])
+        .arg(out)
+        .current_dir(cwd)
+        .env_remove("CDK_OUTDIR")
+        .env_remove("CDK_CONTEXT_JSON")
+        .output()
+        .unwrap()
+}
+
+/// Run ../shared/tools/cfn-parity; returns (success, output).
+pub fn cfn_parity(shared: &Path, reference: &Path, candidate: &Path, stacks: &[&str]) -> (bool, String) {
+    let mut cmd = Command::new(shared.join("tools/cfn-parity"));
+    cmd.arg(reference).arg(candidate).arg("--deviations").arg(repo_root().join("tests/parity/deviations.json"));
+    for s in stacks {
+        cmd.args(["--stack", s]);
+    }
+    let out = cmd.output().expect("running cfn-parity");
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr))
+}
+
+/// Lines of a cfn-parity report that are findings (a missing/extra/differing element or a
+/// manifest or asset difference), as opposed to the per-stack summaries.
+pub fn parity_findings(report: &str) -> Vec<String> {
+    report
+        .lines()
+        .filter(|l| ["  - ", "  + ", "  ~ ", "  ! "].iter().any(|p| l.starts_with(p)))
+        .map(str::to_string)
+        .collect()
+}
