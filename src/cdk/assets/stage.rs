@@ -1,0 +1,148 @@
+//! Copying planned assets into the cloud assembly directory.
+//!
+//! A staged asset is written under a temporary name inside the output directory and
+//! renamed into place when complete, so an interrupted run never leaves a half-copied
+//! `asset.<hash>` behind (a later run would take it as done). An existing target is kept:
+//! its name is its content hash.
+//!
+//! Directories are copied with the excludes and the link rule they were hashed with, so
+//! the staged copy holds exactly what the fingerprint covered: a followed link is copied
+//! as its target's content, any other link is recreated as a link with the same text.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use super::fingerprint::{resolve_link, should_follow, sorted_entries};
+use super::glob::ExcludeSet;
+use super::{AssetError, AssetSource, PlannedAsset, DEFAULT_EXCLUDE};
+
+/// Copies `asset` to `<outdir>/<staged_name>` unless it is already there.
+pub fn stage(asset: &PlannedAsset, outdir: &Path) -> Result<(), AssetError> {
+    let target = outdir.join(&asset.staged_name);
+    if target.symlink_metadata().is_ok() {
+        return Ok(());
+    }
+    fs::create_dir_all(outdir).map_err(|e| AssetError::io(outdir, e))?;
+    let temp = tempfile::Builder::new()
+        .prefix(&format!(".{}.staging-", asset.staged_name))
+        .tempdir_in(outdir)
+        .map_err(|e| AssetError::io(outdir, e))?;
+    // The staged item is built inside the temporary directory, then renamed out of it.
+    let built = temp.path().join("item");
+    match &asset.source {
+        AssetSource::File(path) => {
+            fs::copy(path, &built).map_err(|e| AssetError::io(path, e))?;
+        }
+        AssetSource::Directory(path) => {
+            let mut excludes = vec![DEFAULT_EXCLUDE.to_string()];
+            excludes.extend(asset.options.exclude.iter().cloned());
+            let excludes = ExcludeSet::new(&excludes)?;
+            let root = fs::canonicalize(path).map_err(|e| AssetError::io(path, e))?;
+            let copier = Copier {
+                excludes,
+                follow: asset.options.follow,
+                root: root.clone(),
+            };
+            fs::create_dir(&built).map_err(|e| AssetError::io(&built, e))?;
+            copier.copy_dir(&root, "", &built, &mut Vec::new())?;
+        }
+        AssetSource::Data {
+            file_name,
+            contents,
+        } => {
+            let file = built.join(file_name.trim_matches('/'));
+            if let Some(parent) = file.parent() {
+                fs::create_dir_all(parent).map_err(|e| AssetError::io(parent, e))?;
+            }
+            fs::write(&file, contents).map_err(|e| AssetError::io(&file, e))?;
+        }
+    }
+    if let Err(e) = fs::rename(&built, &target) {
+        // Someone else staged the same hash meanwhile: theirs is as good as ours.
+        if target.symlink_metadata().is_err() {
+            return Err(AssetError::io(&target, e));
+        }
+    }
+    Ok(())
+}
+
+struct Copier {
+    excludes: ExcludeSet,
+    follow: super::SymlinkFollow,
+    root: PathBuf,
+}
+
+impl Copier {
+    fn copy_dir(
+        &self,
+        src: &Path,
+        rel: &str,
+        dest: &Path,
+        active: &mut Vec<PathBuf>,
+    ) -> Result<(), AssetError> {
+        let canonical = fs::canonicalize(src).map_err(|e| AssetError::io(src, e))?;
+        if active.contains(&canonical) {
+            return Err(AssetError::SymlinkLoop {
+                path: src.to_path_buf(),
+            });
+        }
+        active.push(canonical);
+        for name in sorted_entries(src)? {
+            let child_rel = if rel.is_empty() {
+                name.clone()
+            } else {
+                format!("{rel}/{name}")
+            };
+            if self.excludes.excludes(&child_rel) {
+                continue;
+            }
+            self.copy_entry(&src.join(&name), &child_rel, &dest.join(&name), active)?;
+        }
+        active.pop();
+        Ok(())
+    }
+
+    fn copy_entry(
+        &self,
+        src: &Path,
+        rel: &str,
+        dest: &Path,
+        active: &mut Vec<PathBuf>,
+    ) -> Result<(), AssetError> {
+        let meta = fs::symlink_metadata(src).map_err(|e| AssetError::io(src, e))?;
+        let kind = meta.file_type();
+        if kind.is_symlink() {
+            let target = fs::read_link(src).map_err(|e| AssetError::io(src, e))?;
+            let resolved = resolve_link(src, &target);
+            if should_follow(self.follow, &self.root, &resolved) {
+                return self.copy_entry(&resolved, rel, dest, active);
+            }
+            return symlink(&target, dest).map_err(|e| AssetError::io(dest, e));
+        }
+        if kind.is_dir() {
+            fs::create_dir(dest).map_err(|e| AssetError::io(dest, e))?;
+            return self.copy_dir(src, rel, dest, active);
+        }
+        if kind.is_file() {
+            // A real copy, never a hard link: the source may change after synthesis.
+            fs::copy(src, dest).map_err(|e| AssetError::io(src, e))?;
+            return Ok(());
+        }
+        Err(AssetError::NotFileOrDirectory {
+            path: src.to_path_buf(),
+        })
+    }
+}
+
+#[cfg(unix)]
+fn symlink(target: &Path, link: &Path) -> std::io::Result<()> {
+    std::os::unix::fs::symlink(target, link)
+}
+
+#[cfg(not(unix))]
+fn symlink(_target: &Path, link: &Path) -> std::io::Result<()> {
+    Err(std::io::Error::new(
+        std::io::ErrorKind::Unsupported,
+        format!("cannot recreate the symbolic link {}", link.display()),
+    ))
+}

@@ -1,1 +1,0 @@
-//! Placeholder: Lambda layer resolution and builders.

@@ -1,0 +1,471 @@
+//! MLSpace's Lambda layers: where each layer's code comes from.
+//!
+//! In order (as MLSpace's TypeScript app decides):
+//! 1. an explicit path from the configuration (`COMMON_LAYER_PATH`, `JWT_LAYER_PATH`), when it exists;
+//! 2. otherwise, without an explicit path, a prebuilt `lambda_dependencies/<id>_layer.zip`;
+//! 3. otherwise the layer is built from its recipe: the checkout's
+//!    `lambda_dependencies/<recipe>/` when it has a `create.sh`, else ours (`lambda-layers/`,
+//!    built into the binary). The notifier layer is the common recipe under its own id.
+//!
+//! Builds are cached by content in `<root>/build/layer-cache/<key>/`; the key covers the
+//! recipe files, runtime, architecture and builder, so an unchanged layer is never rebuilt.
+
+mod build;
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+use thiserror::Error;
+
+use crate::cdk::assets::AssetSource;
+
+pub use build::{docker_args, pip_args, BuildTools};
+
+/// One layer the app needs.
+#[derive(Debug, Clone, Copy)]
+pub struct LayerRequest<'a> {
+    /// `common`, `jwt` or `notifier`: names the prebuilt zip and the construct.
+    pub id: &'a str,
+    /// `common` or `jwt`: which recipe builds it.
+    pub recipe: &'a str,
+    /// The configured layer path, relative to the root unless absolute.
+    pub explicit_path: Option<&'a str>,
+    /// Lambda runtime, e.g. `python3.11`.
+    pub runtime: &'a str,
+    /// `x86_64` or `arm64`.
+    pub architecture: &'a str,
+}
+
+/// Who builds a layer that has to be built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LayerBuilder {
+    /// Docker when an engine answers, else local.
+    #[default]
+    Auto,
+    Docker,
+    Local,
+}
+
+impl std::str::FromStr for LayerBuilder {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "auto" => Ok(LayerBuilder::Auto),
+            "docker" => Ok(LayerBuilder::Docker),
+            "local" => Ok(LayerBuilder::Local),
+            other => Err(format!(
+                "unknown layer builder {other:?}: use auto, docker or local"
+            )),
+        }
+    }
+}
+
+/// A builder that actually runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BuilderKind {
+    Docker,
+    Local,
+}
+
+impl BuilderKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BuilderKind::Docker => "docker",
+            BuilderKind::Local => "local",
+        }
+    }
+}
+
+#[derive(Debug, Error)]
+pub enum LayerError {
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("no recipe named {recipe:?} for layer {layer:?}: use \"common\" or \"jwt\"")]
+    UnknownRecipe { layer: String, recipe: String },
+    #[error(
+        "layer {layer}: unknown LAMBDA_ARCHITECTURE {architecture:?}: use \"x86_64\" or \"arm64\""
+    )]
+    UnknownArchitecture { layer: String, architecture: String },
+    #[error("layer {layer}: runtime {runtime:?} is not a pythonX.Y runtime, which the layer builders need")]
+    UnsupportedRuntime { layer: String, runtime: String },
+    #[error("layer {layer}: --layer-builder docker was asked for, but `{program} version` failed ({detail}); start Docker or use --layer-builder local")]
+    NoDocker {
+        layer: String,
+        program: String,
+        detail: String,
+    },
+    #[error("layer {layer}: cannot run {program:?}: {source}; install it or choose another --layer-builder")]
+    Spawn {
+        layer: String,
+        program: String,
+        #[source]
+        source: io::Error,
+    },
+    #[error("layer {layer} ({builder}) failed with {status}; its last output lines:\n{}", tail.join("\n"))]
+    BuildFailed {
+        layer: String,
+        builder: &'static str,
+        status: String,
+        tail: Vec<String>,
+    },
+    #[error("layer {layer}: the build wrote nothing to {}; the recipe must write into /asset-output", dir.display())]
+    NoOutput { layer: String, dir: PathBuf },
+}
+
+impl LayerError {
+    fn io(path: &Path, source: io::Error) -> Self {
+        LayerError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+/// Finds or builds a layer's code with the default tools (`docker`, `python3`; overridden
+/// by `$MLSPACE_DOCKER` and `$MLSPACE_PYTHON`).
+pub fn resolve_layer(
+    root: &Path,
+    req: &LayerRequest,
+    builder: LayerBuilder,
+) -> Result<AssetSource, LayerError> {
+    resolve_layer_with(root, req, builder, &BuildTools::from_env())
+}
+
+/// [`resolve_layer`] with explicit tools (tests pass a stand-in `docker`).
+pub fn resolve_layer_with(
+    root: &Path,
+    req: &LayerRequest,
+    builder: LayerBuilder,
+    tools: &BuildTools,
+) -> Result<AssetSource, LayerError> {
+    if let Some(explicit) = req.explicit_path {
+        let path = root.join(explicit);
+        if path.is_file() {
+            return Ok(AssetSource::File(path));
+        }
+        if path.is_dir() {
+            return Ok(AssetSource::Directory(path));
+        }
+        // compat: MLSpace builds the layer when the configured path does not exist, and
+        // does not look for the prebuilt zip then.
+        eprintln!(
+            "layer {}: {} does not exist; building the layer instead",
+            req.id,
+            path.display()
+        );
+    } else {
+        let prebuilt = root
+            .join("lambda_dependencies")
+            .join(format!("{}_layer.zip", req.id));
+        if prebuilt.is_file() {
+            return Ok(AssetSource::File(prebuilt));
+        }
+    }
+    let output = build_cached(root, req, builder, tools)?;
+    Ok(single_archive(&output)
+        .map(AssetSource::File)
+        .unwrap_or(AssetSource::Directory(output)))
+}
+
+/// A recipe's files: name and bytes, sorted by name.
+#[derive(Debug, Clone)]
+pub struct Recipe {
+    pub origin: String,
+    pub files: Vec<(String, Vec<u8>)>,
+}
+
+impl Recipe {
+    /// The checkout's recipe folder when it has a `create.sh`, else ours.
+    pub fn find(root: &Path, layer: &str, name: &str) -> Result<Recipe, LayerError> {
+        let dir = root.join("lambda_dependencies").join(name);
+        if dir.join("create.sh").is_file() {
+            let mut files = Vec::new();
+            for entry in fs::read_dir(&dir).map_err(|e| LayerError::io(&dir, e))? {
+                let entry = entry.map_err(|e| LayerError::io(&dir, e))?;
+                if entry
+                    .file_type()
+                    .map_err(|e| LayerError::io(&entry.path(), e))?
+                    .is_file()
+                {
+                    let bytes =
+                        fs::read(entry.path()).map_err(|e| LayerError::io(&entry.path(), e))?;
+                    files.push((entry.file_name().to_string_lossy().into_owned(), bytes));
+                }
+            }
+            files.sort();
+            return Ok(Recipe {
+                origin: dir.display().to_string(),
+                files,
+            });
+        }
+        Self::builtin(name).ok_or_else(|| LayerError::UnknownRecipe {
+            layer: layer.into(),
+            recipe: name.into(),
+        })
+    }
+
+    /// Our own recipes, compiled in so the binary works from any checkout.
+    pub fn builtin(name: &str) -> Option<Recipe> {
+        let (create, requirements) = match name {
+            "common" => (
+                include_str!("../../../lambda-layers/common/create.sh"),
+                include_str!("../../../lambda-layers/common/requirements.txt"),
+            ),
+            "jwt" => (
+                include_str!("../../../lambda-layers/jwt/create.sh"),
+                include_str!("../../../lambda-layers/jwt/requirements.txt"),
+            ),
+            _ => return None,
+        };
+        let files = vec![
+            ("create.sh".to_string(), create.as_bytes().to_vec()),
+            (
+                "requirements.txt".to_string(),
+                requirements.as_bytes().to_vec(),
+            ),
+        ];
+        Some(Recipe {
+            origin: format!("built-in recipe {name}"),
+            files,
+        })
+    }
+
+    /// The package list both builders share (blank lines and `#` comments dropped).
+    pub fn requirements(&self) -> Option<Vec<String>> {
+        let (_, bytes) = self.files.iter().find(|(n, _)| n == "requirements.txt")?;
+        let text = String::from_utf8_lossy(bytes);
+        let lines = text
+            .lines()
+            .map(|l| l.split('#').next().unwrap_or("").trim());
+        Some(lines.filter(|l| !l.is_empty()).map(String::from).collect())
+    }
+
+    fn write_to(&self, dir: &Path) -> Result<(), LayerError> {
+        for (name, bytes) in &self.files {
+            let path = dir.join(name);
+            fs::write(&path, bytes).map_err(|e| LayerError::io(&path, e))?;
+            #[cfg(unix)]
+            if name.ends_with(".sh") {
+                use std::os::unix::fs::PermissionsExt;
+                fs::set_permissions(&path, fs::Permissions::from_mode(0o755))
+                    .map_err(|e| LayerError::io(&path, e))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The cache key: sha256 over the recipe files, runtime, architecture and builder.
+pub fn cache_key(
+    recipe: &Recipe,
+    runtime: &str,
+    architecture: &str,
+    builder: BuilderKind,
+) -> String {
+    let mut hash = Sha256::new();
+    for (name, bytes) in &recipe.files {
+        hash.update((name.len() as u64).to_le_bytes());
+        hash.update(name.as_bytes());
+        hash.update((bytes.len() as u64).to_le_bytes());
+        hash.update(bytes);
+    }
+    for part in [runtime, architecture, builder.as_str()] {
+        hash.update([0u8]);
+        hash.update(part.as_bytes());
+    }
+    hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn build_cached(
+    root: &Path,
+    req: &LayerRequest,
+    builder: LayerBuilder,
+    tools: &BuildTools,
+) -> Result<PathBuf, LayerError> {
+    if !matches!(req.architecture, "x86_64" | "arm64") {
+        return Err(LayerError::UnknownArchitecture {
+            layer: req.id.into(),
+            architecture: req.architecture.into(),
+        });
+    }
+    let recipe = Recipe::find(root, req.id, req.recipe)?;
+    let cache = root.join("build").join("layer-cache");
+    let cached = |kind| cache.join(cache_key(&recipe, req.runtime, req.architecture, kind));
+
+    let kind = match builder {
+        LayerBuilder::Docker => BuilderKind::Docker,
+        LayerBuilder::Local => BuilderKind::Local,
+        LayerBuilder::Auto => {
+            // Any finished build of this recipe will do: no need to ask Docker first.
+            if let Some(dir) = [BuilderKind::Docker, BuilderKind::Local]
+                .map(cached)
+                .into_iter()
+                .find(|d| d.is_dir())
+            {
+                return Ok(dir);
+            }
+            if tools.docker_answers() {
+                BuilderKind::Docker
+            } else {
+                tools.note_local_fallback();
+                BuilderKind::Local
+            }
+        }
+    };
+    let target = cached(kind);
+    if target.is_dir() {
+        return Ok(target);
+    }
+    if kind == BuilderKind::Docker && builder == LayerBuilder::Docker && !tools.docker_answers() {
+        return Err(LayerError::NoDocker {
+            layer: req.id.into(),
+            program: tools.docker.clone(),
+            detail: "no engine answered".into(),
+        });
+    }
+
+    fs::create_dir_all(&cache).map_err(|e| LayerError::io(&cache, e))?;
+    let work = tempfile::Builder::new()
+        .prefix(".building-")
+        .tempdir_in(&cache)
+        .map_err(|e| LayerError::io(&cache, e))?;
+    let recipe_dir = work.path().join("recipe");
+    let output = work.path().join("output");
+    for dir in [&recipe_dir, &output] {
+        fs::create_dir(dir).map_err(|e| LayerError::io(dir, e))?;
+    }
+    recipe.write_to(&recipe_dir)?;
+    build::run(kind, req, &recipe, &recipe_dir, &output, tools)?;
+    if fs::read_dir(&output)
+        .map_err(|e| LayerError::io(&output, e))?
+        .next()
+        .is_none()
+    {
+        return Err(LayerError::NoOutput {
+            layer: req.id.into(),
+            dir: output,
+        });
+    }
+    // Only a finished build gets the cache name; a failed one is dropped with `work`.
+    if let Err(e) = fs::rename(&output, &target) {
+        if !target.is_dir() {
+            return Err(LayerError::io(&target, e));
+        }
+    }
+    Ok(target)
+}
+
+/// Like CDK's auto-discovered bundling output: a lone archive is used as a file.
+fn single_archive(dir: &Path) -> Option<PathBuf> {
+    let mut entries = fs::read_dir(dir).ok()?;
+    let only = entries.next()?.ok()?.path();
+    if entries.next().is_some() || !only.is_file() {
+        return None;
+    }
+    let name = only.file_name()?.to_string_lossy().to_lowercase();
+    (name.ends_with(".zip") || name.ends_with(".jar")).then_some(only)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_recipes_share_a_requirements_list() {
+        let common = Recipe::builtin("common").unwrap();
+        assert_eq!(
+            common.requirements().unwrap(),
+            [
+                "dynamodb_json",
+                "simplejson",
+                "cachetools",
+                "pyseto",
+                "boto3"
+            ]
+        );
+        assert_eq!(
+            Recipe::builtin("jwt").unwrap().requirements().unwrap(),
+            ["pyjwt"]
+        );
+        assert!(Recipe::builtin("other").is_none());
+    }
+
+    #[test]
+    fn cache_key_changes_with_every_input() {
+        let r = Recipe::builtin("jwt").unwrap();
+        let base = cache_key(&r, "python3.11", "arm64", BuilderKind::Local);
+        assert_eq!(
+            base,
+            cache_key(&r, "python3.11", "arm64", BuilderKind::Local)
+        );
+        assert_ne!(
+            base,
+            cache_key(&r, "python3.12", "arm64", BuilderKind::Local)
+        );
+        assert_ne!(
+            base,
+            cache_key(&r, "python3.11", "x86_64", BuilderKind::Local)
+        );
+        assert_ne!(
+            base,
+            cache_key(&r, "python3.11", "arm64", BuilderKind::Docker)
+        );
+        let mut changed = r.clone();
+        changed.files[1].1.extend_from_slice(b"requests\n");
+        assert_ne!(
+            base,
+            cache_key(&changed, "python3.11", "arm64", BuilderKind::Local)
+        );
+    }
+
+    #[test]
+    fn prebuilt_zip_wins_unless_a_path_is_configured() {
+        let root = tempfile::tempdir().unwrap();
+        let deps = root.path().join("lambda_dependencies");
+        fs::create_dir_all(&deps).unwrap();
+        fs::write(deps.join("notifier_layer.zip"), b"zip").unwrap();
+        fs::write(root.path().join("mine.zip"), b"zip").unwrap();
+        let req = LayerRequest {
+            id: "notifier",
+            recipe: "common",
+            explicit_path: None,
+            runtime: "python3.11",
+            architecture: "x86_64",
+        };
+        let tools = BuildTools::unavailable();
+        let got = resolve_layer_with(root.path(), &req, LayerBuilder::Local, &tools).unwrap();
+        assert_eq!(got, AssetSource::File(deps.join("notifier_layer.zip")));
+        let req = LayerRequest {
+            explicit_path: Some("mine.zip"),
+            ..req
+        };
+        let got = resolve_layer_with(root.path(), &req, LayerBuilder::Local, &tools).unwrap();
+        assert_eq!(got, AssetSource::File(root.path().join("mine.zip")));
+    }
+
+    #[test]
+    fn unknown_architecture_is_named() {
+        let root = tempfile::tempdir().unwrap();
+        let req = LayerRequest {
+            id: "jwt",
+            recipe: "jwt",
+            explicit_path: None,
+            runtime: "python3.11",
+            architecture: "sparc",
+        };
+        let err = resolve_layer_with(
+            root.path(),
+            &req,
+            LayerBuilder::Local,
+            &BuildTools::unavailable(),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("sparc"), "{err}");
+    }
+}

@@ -1,0 +1,236 @@
+//! The Docker layer builder, through the stand-in `tests/fake-docker/docker`, which checks
+//! the `docker run` line and runs the recipe on the host with a stub pip.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use mlspace_cdk::cdk::assets::AssetSource;
+use mlspace_cdk::mlspace::layers::{
+    resolve_layer_with, BuildTools, LayerBuilder, LayerError, LayerRequest,
+};
+
+/// A `docker` in `dir` that runs the stand-in with the given settings; returns it and its log.
+fn fake_docker(dir: &Path, settings: &[(&str, &str)]) -> (String, PathBuf) {
+    let log = dir.join("docker.log");
+    let stand_in = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fake-docker/docker");
+    let mut script = String::from("#!/usr/bin/env bash\n");
+    script.push_str(&format!("export FAKE_DOCKER_LOG='{}'\n", log.display()));
+    for (k, v) in settings {
+        script.push_str(&format!("export {k}='{v}'\n"));
+    }
+    script.push_str(&format!("exec '{}' \"$@\"\n", stand_in.display()));
+    let path = dir.join("docker");
+    fs::write(&path, script).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    (path.display().to_string(), log)
+}
+
+fn runs(log: &Path) -> Vec<String> {
+    fs::read_to_string(log)
+        .map(|s| s.lines().map(String::from).collect())
+        .unwrap_or_default()
+}
+
+fn request<'a>(id: &'a str, recipe: &'a str, architecture: &'a str) -> LayerRequest<'a> {
+    LayerRequest {
+        id,
+        recipe,
+        explicit_path: None,
+        runtime: "python3.11",
+        architecture,
+    }
+}
+
+fn directory(source: AssetSource) -> PathBuf {
+    match source {
+        AssetSource::Directory(dir) => dir,
+        other => panic!("expected a built directory, got {other:?}"),
+    }
+}
+
+#[test]
+fn docker_build_runs_once_and_is_shared_by_the_notifier() {
+    let root = tempfile::tempdir().unwrap();
+    let (docker, log) = fake_docker(root.path(), &[("FAKE_DOCKER_PLATFORM", "linux/arm64")]);
+    let tools = BuildTools::new(docker, "/nonexistent/python3");
+
+    let common = directory(
+        resolve_layer_with(
+            root.path(),
+            &request("common", "common", "arm64"),
+            LayerBuilder::Docker,
+            &tools,
+        )
+        .unwrap(),
+    );
+    assert!(
+        common.starts_with(root.path().join("build/layer-cache")),
+        "{}",
+        common.display()
+    );
+    for package in [
+        "dynamodb_json",
+        "simplejson",
+        "cachetools",
+        "pyseto",
+        "boto3",
+    ] {
+        assert!(
+            common
+                .join("python")
+                .join(package)
+                .join("__init__.py")
+                .is_file(),
+            "{package} missing"
+        );
+    }
+    assert_eq!(
+        runs(&log),
+        ["run linux/arm64 public.ecr.aws/sam/build-python3.11"]
+    );
+
+    // Same recipe, runtime and architecture: served from the cache, Docker is not run again.
+    let again = directory(
+        resolve_layer_with(
+            root.path(),
+            &request("common", "common", "arm64"),
+            LayerBuilder::Docker,
+            &tools,
+        )
+        .unwrap(),
+    );
+    let notifier = directory(
+        resolve_layer_with(
+            root.path(),
+            &request("notifier", "common", "arm64"),
+            LayerBuilder::Auto,
+            &tools,
+        )
+        .unwrap(),
+    );
+    assert_eq!(again, common);
+    assert_eq!(notifier, common);
+    assert_eq!(runs(&log).len(), 1);
+    // Nothing but finished builds in the cache.
+    let entries: Vec<_> = fs::read_dir(root.path().join("build/layer-cache"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(entries.len(), 1, "{entries:?}");
+}
+
+#[test]
+fn auto_uses_docker_when_an_engine_answers() {
+    let root = tempfile::tempdir().unwrap();
+    let (docker, log) = fake_docker(root.path(), &[("FAKE_DOCKER_PLATFORM", "linux/amd64")]);
+    let tools = BuildTools::new(docker, "/nonexistent/python3");
+    let jwt = directory(
+        resolve_layer_with(
+            root.path(),
+            &request("jwt", "jwt", "x86_64"),
+            LayerBuilder::Auto,
+            &tools,
+        )
+        .unwrap(),
+    );
+    assert!(jwt.join("python/pyjwt/__init__.py").is_file());
+    assert_eq!(
+        runs(&log),
+        ["run linux/amd64 public.ecr.aws/sam/build-python3.11"]
+    );
+}
+
+#[test]
+fn a_failed_build_shows_its_last_lines_and_caches_nothing() {
+    let root = tempfile::tempdir().unwrap();
+    let (docker, _) = fake_docker(root.path(), &[("FAKE_DOCKER_FAIL", "1")]);
+    let tools = BuildTools::new(docker, "/nonexistent/python3");
+    let err = resolve_layer_with(
+        root.path(),
+        &request("jwt", "jwt", "x86_64"),
+        LayerBuilder::Docker,
+        &tools,
+    )
+    .unwrap_err();
+    let LayerError::BuildFailed { ref tail, .. } = err else {
+        panic!("expected BuildFailed, got {err}")
+    };
+    assert_eq!(tail.len(), 20);
+    assert_eq!(tail.last().unwrap(), "build output line 30");
+    assert!(err.to_string().contains("build output line 11"), "{err}");
+    assert!(!err.to_string().contains("build output line 10\n"), "{err}");
+    let cache = root.path().join("build/layer-cache");
+    assert_eq!(
+        fs::read_dir(&cache).unwrap().count(),
+        0,
+        "the failed build left something in {}",
+        cache.display()
+    );
+}
+
+#[test]
+fn docker_asked_for_but_no_engine_is_an_error() {
+    let root = tempfile::tempdir().unwrap();
+    let (docker, log) = fake_docker(root.path(), &[("FAKE_DOCKER_NO_ENGINE", "1")]);
+    let tools = BuildTools::new(docker, "/nonexistent/python3");
+    let err = resolve_layer_with(
+        root.path(),
+        &request("jwt", "jwt", "x86_64"),
+        LayerBuilder::Docker,
+        &tools,
+    )
+    .unwrap_err();
+    assert!(matches!(err, LayerError::NoDocker { .. }), "{err}");
+    assert!(err.to_string().contains("--layer-builder local"), "{err}");
+    assert!(runs(&log).is_empty());
+}
+
+#[test]
+fn the_checkouts_recipe_is_preferred() {
+    let root = tempfile::tempdir().unwrap();
+    let recipe = root.path().join("lambda_dependencies/jwt");
+    fs::create_dir_all(&recipe).unwrap();
+    fs::write(
+        recipe.join("create.sh"),
+        "set -e\nmkdir -p /asset-output/python\necho mine > /asset-output/python/marker.txt\n",
+    )
+    .unwrap();
+    let (docker, _) = fake_docker(root.path(), &[]);
+    let tools = BuildTools::new(docker, "/nonexistent/python3");
+    let built = directory(
+        resolve_layer_with(
+            root.path(),
+            &request("jwt", "jwt", "arm64"),
+            LayerBuilder::Docker,
+            &tools,
+        )
+        .unwrap(),
+    );
+    assert_eq!(
+        fs::read_to_string(built.join("python/marker.txt")).unwrap(),
+        "mine\n"
+    );
+    assert!(!built.join("python/pyjwt").exists());
+}
+
+#[test]
+fn an_explicit_path_that_is_missing_falls_back_to_building() {
+    let root = tempfile::tempdir().unwrap();
+    let deps = root.path().join("lambda_dependencies");
+    fs::create_dir_all(&deps).unwrap();
+    fs::write(deps.join("jwt_layer.zip"), b"prebuilt").unwrap();
+    let (docker, log) = fake_docker(root.path(), &[]);
+    let tools = BuildTools::new(docker, "/nonexistent/python3");
+    let req = LayerRequest {
+        explicit_path: Some("missing/jwt.zip"),
+        ..request("jwt", "jwt", "x86_64")
+    };
+    // As in MLSpace: a configured path replaces the prebuilt zip, and when it is absent the layer is built.
+    let built = resolve_layer_with(root.path(), &req, LayerBuilder::Docker, &tools).unwrap();
+    assert!(matches!(built, AssetSource::Directory(_)), "{built:?}");
+    assert_eq!(runs(&log).len(), 1);
+}
