@@ -95,3 +95,13 @@ fn synth_into(
     write_assembly(outdir, &assembly)?;
     Ok(SynthReport { outdir: outdir.to_path_buf(), stacks: assembly.stack_names, warnings: loaded.warnings })
 }
+
+impl From<LayerBuilderArg> for super::layers::LayerBuilder {
+    fn from(arg: LayerBuilderArg) -> Self {
+        match arg {
+            LayerBuilderArg::Auto => super::layers::LayerBuilder::Auto,
+            LayerBuilderArg::Docker => super::layers::LayerBuilder::Docker,
+            LayerBuilderArg::Local => super::layers::LayerBuilder::Local,
+        }
+    }
+}
