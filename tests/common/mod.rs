@@ -58,7 +58,8 @@ pub fn write_layer_zip(path: &Path, name: &str) {
         .last_modified_time(zip::DateTime::default())
         .unix_permissions(0o644);
     zip.start_file(format!("python/{name}.py"), opts).unwrap();
-    zip.write_all(format!("# example layer module {name}\n").as_bytes()).unwrap();
+    zip.write_all(format!("# example layer module {name}\n").as_bytes())
+        .unwrap();
     zip.finish().unwrap();
 }
 
@@ -68,10 +69,18 @@ pub fn example_tree(config: Option<(&Path, &Path)>) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     copy_dir(&repo_root().join("examples/mlspace"), dir.path());
     fs::create_dir_all(dir.path().join("frontend/build")).unwrap();
-    fs::write(dir.path().join("frontend/build/index.html"), "<html>example</html>\n").unwrap();
+    fs::write(
+        dir.path().join("frontend/build/index.html"),
+        "<html>example</html>\n",
+    )
+    .unwrap();
     fs::create_dir_all(dir.path().join("lambda_dependencies")).unwrap();
     for layer in ["common", "jwt", "notifier"] {
-        write_layer_zip(&dir.path().join(format!("lambda_dependencies/{layer}_layer.zip")), layer);
+        write_layer_zip(
+            &dir.path()
+                .join(format!("lambda_dependencies/{layer}_layer.zip")),
+            layer,
+        );
     }
     if let Some((config_json, context_json)) = config {
         fs::copy(config_json, dir.path().join("lib/config.json")).unwrap();
@@ -85,7 +94,8 @@ pub fn apply_architecture(reference: &Path, tree: &Path) {
     let arch = reference.join("LAMBDA_ARCHITECTURE.input");
     if let Ok(a) = fs::read_to_string(arch) {
         let path = tree.join("lib/config.json");
-        let mut cfg: serde_json::Value = serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
+        let mut cfg: serde_json::Value =
+            serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
         cfg["LAMBDA_ARCHITECTURE"] = serde_json::Value::String(a.trim().to_string());
         fs::write(path, serde_json::to_string_pretty(&cfg).unwrap()).unwrap();
     }
@@ -104,7 +114,9 @@ pub fn cdk_cli() -> Option<PathBuf> {
 pub fn require_cdk_cli() -> Option<PathBuf> {
     match cdk_cli() {
         Some(p) => Some(p),
-        None if std::env::var("CI").is_ok() => panic!("the cdk CLI is not installed (run `npm install` at the repository root)"),
+        None if std::env::var("CI").is_ok() => {
+            panic!("the cdk CLI is not installed (run `npm install` at the repository root)")
+        }
         None => {
             skip("the cdk CLI is not installed; run `npm install` at the repository root");
             None
@@ -137,14 +149,25 @@ pub fn synth(cwd: &Path, out: &Path) -> Output {
 }
 
 /// Run ../shared/tools/cfn-parity; returns (success, output).
-pub fn cfn_parity(shared: &Path, reference: &Path, candidate: &Path, stacks: &[&str]) -> (bool, String) {
+pub fn cfn_parity(
+    shared: &Path,
+    reference: &Path,
+    candidate: &Path,
+    stacks: &[&str],
+) -> (bool, String) {
     let mut cmd = Command::new(shared.join("tools/cfn-parity"));
-    cmd.arg(reference).arg(candidate).arg("--deviations").arg(repo_root().join("tests/parity/deviations.json"));
+    cmd.arg(reference)
+        .arg(candidate)
+        .arg("--deviations")
+        .arg(repo_root().join("tests/parity/deviations.json"));
     for s in stacks {
         cmd.args(["--stack", s]);
     }
     let out = cmd.output().expect("running cfn-parity");
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr))
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+    )
 }
 
 /// Lines of a cfn-parity report that are findings (a missing/extra/differing element or a
@@ -152,7 +175,11 @@ pub fn cfn_parity(shared: &Path, reference: &Path, candidate: &Path, stacks: &[&
 pub fn parity_findings(report: &str) -> Vec<String> {
     report
         .lines()
-        .filter(|l| ["  - ", "  + ", "  ~ ", "  ! "].iter().any(|p| l.starts_with(p)))
+        .filter(|l| {
+            ["  - ", "  + ", "  ~ ", "  ! "]
+                .iter()
+                .any(|p| l.starts_with(p))
+        })
         .map(str::to_string)
         .collect()
 }

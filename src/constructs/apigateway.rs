@@ -1,0 +1,1 @@
+//! API Gateway REST APIs (being written).

@@ -1,0 +1,228 @@
+//! The first item of the app-configuration table: which services are on, the EMR cluster types
+//! (from lib/resources/config/cluster-config.json) and the system banner.
+use serde_json::Value as J;
+
+use crate::cdk::{Map, Value};
+use crate::config::{Banner, CLUSTER_CONFIG_FILE};
+use crate::map;
+use crate::mlspace::run::RunError;
+
+/// Top-level keys of cluster-config.json that are not cluster types.
+const NOT_CLUSTER_TYPES: &[&str] = &[
+    "ami",
+    "release",
+    "log-location",
+    "ec2-key",
+    "applications",
+    "auto-scaling",
+];
+
+/// The cluster configuration MLSpace uses when cluster-config.json is absent.
+fn default_cluster_config() -> J {
+    serde_json::json!({
+        "Small": {"size": 3, "master-type": "m5.xlarge", "core-type": "m5.xlarge"},
+        "Medium": {"size": 5, "master-type": "m5.xlarge", "core-type": "m5.xlarge"},
+        "Large": {"size": 7, "master-type": "m5.xlarge", "core-type": "p3.8xlarge"},
+        "auto-scaling": {
+            "min-instances": 2, "max-instances": 15,
+            "scale-out": {"increment": 1, "percentage-mem-available": 15.0, "eval-periods": 1, "cooldown": 300},
+            "scale-in": {"increment": -1, "percentage-mem-available": 75.0, "eval-periods": 1, "cooldown": 300}
+        },
+        "applications": [{"Name": "Hadoop"}, {"Name": "Spark"}, {"Name": "Ganglia"}, {"Name": "Hive"},
+                         {"Name": "Tez"}, {"Name": "Presto"}, {"Name": "Livy"}]
+    })
+}
+
+/// Reads `<root>/lib/resources/config/cluster-config.json`, or the defaults when it is absent.
+pub fn read_cluster_config(root: &std::path::Path) -> Result<J, RunError> {
+    let path = root.join(CLUSTER_CONFIG_FILE);
+    match std::fs::read(&path) {
+        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
+            RunError::Asset(format!(
+                "{}: not valid JSON ({e}); fix the file or remove it to use the default clusters",
+                path.display()
+            ))
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(default_cluster_config()),
+        Err(source) => Err(RunError::SourceFile {
+            path,
+            source,
+            hint: "the EMR cluster types are read from it",
+        }),
+    }
+}
+
+/// compat: `String(x)` of a JSON value (`15.0` is `15`, an absent value is `undefined`).
+fn js_string(v: Option<&J>) -> String {
+    match v {
+        None => "undefined".into(),
+        Some(J::String(s)) => s.clone(),
+        Some(other) => crate::cdk::json::to_compact(other),
+    }
+}
+
+fn n(v: Option<&J>) -> Value {
+    map! { "N" => js_string(v) }
+}
+
+fn s(v: &str) -> Value {
+    map! { "S" => v }
+}
+
+/// compat: DynamoDB `BOOL` values are the strings the TS app writes (`"True"`/`"False"`).
+fn flag(on: bool) -> Value {
+    map! { "BOOL" => if on { "True" } else { "False" } }
+}
+
+/// compat: JS objects list integer-like keys first, in numeric order, then the others in order.
+fn js_key_order(obj: &serde_json::Map<String, J>) -> Vec<&String> {
+    let is_index = |k: &str| {
+        !k.is_empty()
+            && k.bytes().all(|b| b.is_ascii_digit())
+            && (k == "0" || !k.starts_with('0'))
+            && k.len() < 10
+    };
+    let mut indexes: Vec<&String> = obj.keys().filter(|k| is_index(k)).collect();
+    indexes.sort_by_key(|k| k.parse::<u64>().unwrap_or(u64::MAX));
+    indexes
+        .into_iter()
+        .chain(obj.keys().filter(|k| !is_index(k)))
+        .collect()
+}
+
+/// The item, in DynamoDB's JSON form, in the order the TS app writes it.
+pub fn initial_item(cluster: &J, banner: Option<&Banner>, created_at_seconds: u64) -> Value {
+    let get = |path: &[&str]| -> Option<&J> { path.iter().try_fold(cluster, |v, k| v.get(k)) };
+    let applications: Vec<Value> = cluster
+        .get("applications")
+        .and_then(J::as_array)
+        .map(|apps| {
+            apps.iter()
+                .map(
+                    |a| map! { "M" => map! { "Name" => map! { "S" => js_string(a.get("Name")) } } },
+                )
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut cluster_types = Vec::new();
+    if let Some(obj) = cluster.as_object() {
+        for key in js_key_order(obj) {
+            if NOT_CLUSTER_TYPES.contains(&key.as_str()) {
+                continue;
+            }
+            let t = &obj[key];
+            let mut m = Map::new();
+            m.insert("name".into(), s(key));
+            m.insert("size".into(), n(t.get("size")));
+            // compat: JSON.stringify drops an undefined instance type.
+            let typed = |k: &str| -> Value {
+                t.get(k)
+                    .map(|v| map! { "S" => js_string(Some(v)) })
+                    .unwrap_or(map! {})
+            };
+            m.insert("masterType".into(), typed("master-type"));
+            m.insert("coreType".into(), typed("core-type"));
+            cluster_types.push(map! { "M" => Value::Map(m) });
+        }
+    }
+    let scaling = |dir: &str| {
+        map! { "M" => map! {
+            "cooldown" => n(get(&["auto-scaling", dir, "cooldown"])),
+            "increment" => n(get(&["auto-scaling", dir, "increment"])),
+            "evalPeriods" => n(get(&["auto-scaling", dir, "eval-periods"])),
+            "percentageMemAvailable" => n(get(&["auto-scaling", dir, "percentage-mem-available"])),
+        } }
+    };
+    let banner = match banner {
+        Some(b) => map! {
+            "isEnabled" => flag(true),
+            "text" => s(&b.text),
+            "textColor" => s(&b.text_color),
+            "backgroundColor" => s(&b.background_color),
+        },
+        None => {
+            map! { "isEnabled" => flag(false), "text" => s(""), "textColor" => s(""), "backgroundColor" => s("") }
+        }
+    };
+    let empty_list = || map! { "L" => Value::List(Vec::new()) };
+    map! {
+        "versionId" => map! { "N" => "0" },
+        "changedBy" => s("InitialConfig"),
+        "configScope" => s("global"),
+        "changeReason" => s("Initial deployment default config"),
+        "createdAt" => s(&created_at_seconds.to_string()),
+        "configuration" => map! { "M" => map! {
+            "EnabledServices" => map! { "M" => map! {
+                "realtimeTranslate" => flag(false),
+                "batchTranslate" => flag(false),
+                "emrCluster" => flag(true),
+                "endpoint" => flag(true),
+                "endpointConfig" => flag(true),
+                "labelingJob" => flag(true),
+                "transformJob" => flag(true),
+                "notebook" => flag(true),
+                "trainingJob" => flag(true),
+                "model" => flag(true),
+                "hpoJob" => flag(true),
+            } },
+            "ProjectCreation" => map! { "M" => map! { "isAdminOnly" => flag(false), "allowedGroups" => empty_list() } },
+            "SystemBanner" => map! { "M" => banner },
+            "EMRConfig" => map! { "M" => map! {
+                "autoScaling" => map! { "M" => map! {
+                    "minInstances" => n(get(&["auto-scaling", "min-instances"])),
+                    "maxInstances" => n(get(&["auto-scaling", "max-instances"])),
+                    "scaleOut" => scaling("scale-out"),
+                    "scaleIn" => scaling("scale-in"),
+                } },
+                "clusterTypes" => map! { "L" => Value::List(cluster_types) },
+                "applications" => map! { "L" => Value::List(applications) },
+            } },
+            "EnabledInstanceTypes" => map! { "M" => map! {
+                "trainingJob" => empty_list(),
+                "endpoint" => empty_list(),
+                "transformJob" => empty_list(),
+                "notebook" => empty_list(),
+            } },
+        } },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_print_as_javascript_does_and_clusters_keep_their_order() {
+        let item = initial_item(&default_cluster_config(), None, 1);
+        let text = match item.to_json_string() {
+            Value::String(t) => t,
+            other => panic!("{other:?}"),
+        };
+        assert!(
+            text.contains(r#""percentageMemAvailable":{"N":"15"}"#),
+            "{text}"
+        );
+        assert!(text.contains(r#""increment":{"N":"-1"}"#));
+        let small = text.find("Small").unwrap();
+        let large = text.find("Large").unwrap();
+        assert!(small < large);
+        assert!(!text.contains("auto-scaling\"}"));
+        assert!(
+            text.contains(r#""SystemBanner":{"M":{"isEnabled":{"BOOL":"False"},"text":{"S":""}"#)
+        );
+    }
+
+    #[test]
+    fn a_banner_is_enabled_with_its_text() {
+        let b = Banner {
+            text: "Hi".into(),
+            background_color: "red".into(),
+            text_color: "white".into(),
+        };
+        let text = format!(
+            "{:?}",
+            initial_item(&default_cluster_config(), Some(&b), 1).to_json_string()
+        );
+        assert!(text.contains("True") && text.contains("Hi") && text.contains("white"));
+    }
+}
