@@ -70,7 +70,7 @@ fn write_value(out: &mut String, value: &Value, indent: Option<usize>, depth: us
 fn newline(out: &mut String, indent: Option<usize>, depth: usize) {
     if let Some(width) = indent {
         out.push('\n');
-        out.extend(std::iter::repeat(' ').take(width * depth));
+        out.extend(std::iter::repeat_n(' ', width * depth));
     }
 }
 
