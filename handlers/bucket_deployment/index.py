@@ -46,6 +46,8 @@ PART_SIZE = 8 * MIB
 # Objects up to this size are uploaded by a small pool of threads, the rest one at a time.
 SMALL_OBJECT = 1 * MIB
 UPLOAD_WORKERS = 8
+# Polling of a CloudFront invalidation: up to about 13 minutes (the watchdog answers if that is too long).
+INVALIDATION_WAIT = {"Delay": 20, "MaxAttempts": 40}
 
 # What reading a damaged archive member can raise.
 MEMBER_READ_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, NotImplementedError)
@@ -297,7 +299,7 @@ def invalidate(distribution_id, paths):
         InvalidationBatch={"Paths": {"Quantity": len(paths), "Items": paths}, "CallerReference": str(uuid.uuid4())},
     )
     cloudfront.get_waiter("invalidation_completed").wait(
-        DistributionId=distribution_id, Id=answer["Invalidation"]["Id"]
+        DistributionId=distribution_id, Id=answer["Invalidation"]["Id"], WaiterConfig=INVALIDATION_WAIT
     )
 
 

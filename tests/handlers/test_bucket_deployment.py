@@ -411,8 +411,18 @@ def test_distribution_is_invalidated(s3, cfn, make_event, monkeypatch):
             "Enabled": True,
         }
     )["Distribution"]["Id"]
+    # moto reports "COMPLETED" where CloudFront (and so the waiter) says "Completed"
+    def completed(parsed, **_):
+        parsed.get("Invalidation", {})["Status"] = "Completed"
+
+    boto3.setup_default_session()
+    boto3.DEFAULT_SESSION.events.register("after-call.cloudfront.GetInvalidation", completed)
+    monkeypatch.setattr(bd, "INVALIDATION_WAIT", {"Delay": 1, "MaxAttempts": 2})
     site = put_asset(s3, "site.zip", {"index.html": "x"})
-    run(make_event(TYPE, "Create", props([site], DistributionId=distribution, DestinationBucketKeyPrefix="web")))
+    try:
+        run(make_event(TYPE, "Create", props([site], DistributionId=distribution, DestinationBucketKeyPrefix="web")))
+    finally:
+        boto3.DEFAULT_SESSION = None
     assert cfn.response["Status"] == "SUCCESS", cfn.response["Reason"]
     batches = cloudfront.list_invalidations(DistributionId=distribution)["InvalidationList"]["Items"]
     assert len(batches) == 1
