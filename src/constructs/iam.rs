@@ -41,17 +41,30 @@ pub struct Principal {
 
 impl Principal {
     pub fn aws(value: impl Into<Value>) -> Self {
-        Principal { kind: "AWS", value: value.into() }
+        Principal {
+            kind: "AWS",
+            value: value.into(),
+        }
     }
     pub fn service(name: &str) -> Self {
-        Principal { kind: "Service", value: name.into() }
+        Principal {
+            kind: "Service",
+            value: name.into(),
+        }
     }
     pub fn federated(value: impl Into<Value>) -> Self {
-        Principal { kind: "Federated", value: value.into() }
+        Principal {
+            kind: "Federated",
+            value: value.into(),
+        }
     }
     /// `arn:<partition>:iam::<account>:root`.
     pub fn account(account: &str) -> Self {
-        Principal::aws(concat(["arn:".into(), Value::Pseudo(Pseudo::Partition), format!(":iam::{account}:root").into()]))
+        Principal::aws(concat([
+            "arn:".into(),
+            Value::Pseudo(Pseudo::Partition),
+            format!(":iam::{account}:root").into(),
+        ]))
     }
     /// The action a role's trust policy grants this principal.
     pub fn assume_role_action(&self) -> &'static str {
@@ -85,7 +98,10 @@ impl Statement {
         }
     }
     pub fn deny<S: AsRef<str>>(actions: &[S]) -> Self {
-        Statement { effect: Effect::Deny, ..Statement::allow(actions) }
+        Statement {
+            effect: Effect::Deny,
+            ..Statement::allow(actions)
+        }
     }
     pub fn on<V: Into<Value>, I: IntoIterator<Item = V>>(mut self, resources: I) -> Self {
         self.resources.extend(resources.into_iter().map(Into::into));
@@ -142,17 +158,27 @@ impl<'a> Renderer<'a> {
     /// Render for a template of the stack that holds `scope`, with the app's minimize flag.
     pub fn new(app: &'a App, scope: NodeId) -> Self {
         let stack = app.stack_ref(scope).index;
-        Renderer { minimize: minimize_policies(app), resolve: Some((app, stack)) }
+        Renderer {
+            minimize: minimize_policies(app),
+            resolve: Some((app, stack)),
+        }
     }
     /// Without an app: references sort by a stand-in key (exact only for literals and pseudo
     /// parameters).
     pub fn detached(minimize: bool) -> Self {
-        Renderer { minimize, resolve: None }
+        Renderer {
+            minimize,
+            resolve: None,
+        }
     }
 
     /// `{"Statement": [...], "Version": "2012-10-17"}`.
     pub fn document(&self, statements: &[Statement]) -> Value {
-        let statements = if self.minimize { merge_statements(statements.to_vec()) } else { statements.to_vec() };
+        let statements = if self.minimize {
+            merge_statements(statements.to_vec())
+        } else {
+            statements.to_vec()
+        };
         let mut seen = Vec::new();
         let mut rendered = Vec::new();
         for s in &statements {
@@ -173,7 +199,11 @@ impl<'a> Renderer<'a> {
         if let Some(v) = self.list(s.actions.iter().map(|a| Value::String(a.clone())).collect()) {
             m.insert("Action".into(), v);
         }
-        if let Some(c) = s.conditions.as_ref().filter(|c| !matches!(c, Value::Map(m) if m.is_empty())) {
+        if let Some(c) = s
+            .conditions
+            .as_ref()
+            .filter(|c| !matches!(c, Value::Map(m) if m.is_empty()))
+        {
             m.insert("Condition".into(), c.clone());
         }
         m.insert("Effect".into(), s.effect.as_str().into());
@@ -189,7 +219,12 @@ impl<'a> Renderer<'a> {
             }
             let mut pm = Map::new();
             for kind in kinds {
-                let values: Vec<Value> = s.principals.iter().filter(|p| p.kind == kind).map(|p| p.value.clone()).collect();
+                let values: Vec<Value> = s
+                    .principals
+                    .iter()
+                    .filter(|p| p.kind == kind)
+                    .map(|p| p.value.clone())
+                    .collect();
                 if let Some(v) = self.list(values) {
                     pm.insert(kind.to_string(), v);
                 }
@@ -246,11 +281,17 @@ fn detached_json(v: &Value) -> serde_json::Value {
         Value::Number(n) => J::Number(n.clone()),
         Value::String(s) => J::String(s.clone()),
         Value::List(items) => J::Array(items.iter().map(detached_json).collect()),
-        Value::Map(m) => J::Object(m.iter().map(|(k, v)| (k.clone(), detached_json(v))).collect()),
+        Value::Map(m) => J::Object(
+            m.iter()
+                .map(|(k, v)| (k.clone(), detached_json(v)))
+                .collect(),
+        ),
         Value::Ref(n) => json!({"Ref": format!("#{}", n.0)}),
         Value::GetAtt(n, a) => json!({"Fn::GetAtt": [format!("#{}", n.0), a]}),
         Value::Pseudo(p) => json!({"Ref": p.name()}),
-        Value::Join(d, items) => json!({"Fn::Join": [d, items.iter().map(detached_json).collect::<Vec<_>>()]}),
+        Value::Join(d, items) => {
+            json!({"Fn::Join": [d, items.iter().map(detached_json).collect::<Vec<_>>()]})
+        }
         Value::Sub(s, _) => json!({"Fn::Sub": s}),
         Value::Select(i, l) => json!({"Fn::Select": [i, detached_json(l)]}),
         Value::Split(d, s) => json!({"Fn::Split": [d, detached_json(s)]}),
@@ -265,7 +306,9 @@ fn detached_json(v: &Value) -> serde_json::Value {
 
 /// Whether the app's context turns policy minimization on (aws-cdk-lib's default is off).
 pub fn minimize_policies(app: &App) -> bool {
-    app.context.get(MINIMIZE_POLICIES_FLAG).is_some_and(|v| v.as_bool() == Some(true) || v.as_str() == Some("true"))
+    app.context
+        .get(MINIMIZE_POLICIES_FLAG)
+        .is_some_and(|v| v.as_bool() == Some(true) || v.as_str() == Some("true"))
 }
 
 /// A document minimized as MLSpace's flags ask, without an app (exact for literal values and
@@ -311,11 +354,22 @@ fn merge_statements(mut s: Vec<Statement>) -> Vec<Statement> {
 /// Two statements combine when effect and conditions agree, neither has a sid, and at least two
 /// of (actions, resources, principals) are equal as sets.
 fn combine(a: &Statement, b: &Statement) -> Option<Statement> {
-    let no_conditions = |c: &Option<Value>| c.clone().filter(|c| !matches!(c, Value::Map(m) if m.is_empty()));
-    if a.effect != b.effect || a.sid.is_some() || b.sid.is_some() || no_conditions(&a.conditions) != no_conditions(&b.conditions) {
+    let no_conditions = |c: &Option<Value>| {
+        c.clone()
+            .filter(|c| !matches!(c, Value::Map(m) if m.is_empty()))
+    };
+    if a.effect != b.effect
+        || a.sid.is_some()
+        || b.sid.is_some()
+        || no_conditions(&a.conditions) != no_conditions(&b.conditions)
+    {
         return None;
     }
-    let equal = [set_eq(&a.actions, &b.actions), set_eq(&a.resources, &b.resources), set_eq(&a.principals, &b.principals)];
+    let equal = [
+        set_eq(&a.actions, &b.actions),
+        set_eq(&a.resources, &b.resources),
+        set_eq(&a.principals, &b.principals),
+    ];
     if equal.iter().filter(|e| **e).count() < 2 {
         return None;
     }
@@ -409,14 +463,27 @@ pub fn role(app: &mut App, scope: NodeId, id: &str, p: RoleProps) -> RoleRef {
     let properties = props([
         ("AssumeRolePolicyDocument", Some(renderer.document(&trust))),
         ("Description", p.description.map(Value::from)),
-        ("ManagedPolicyArns", (!managed.is_empty()).then(|| Value::List(managed))),
-        ("MaxSessionDuration", p.max_session_duration.map(Value::from)),
+        (
+            "ManagedPolicyArns",
+            (!managed.is_empty()).then(|| Value::List(managed)),
+        ),
+        (
+            "MaxSessionDuration",
+            p.max_session_duration.map(Value::from),
+        ),
         ("Path", p.path.map(Value::from)),
         ("PermissionsBoundary", p.permissions_boundary),
-        ("Policies", (!policies.is_empty()).then(|| Value::List(policies))),
+        (
+            "Policies",
+            (!policies.is_empty()).then(|| Value::List(policies)),
+        ),
         ("RoleName", p.role_name),
     ]);
-    let resource = app.resource(node, "Resource", Resource::new("AWS::IAM::Role", properties));
+    let resource = app.resource(
+        node,
+        "Resource",
+        Resource::new("AWS::IAM::Role", properties),
+    );
     RoleRef {
         node,
         resource: Some(resource),
@@ -431,14 +498,22 @@ pub fn role(app: &mut App, scope: NodeId, id: &str, p: RoleProps) -> RoleRef {
 pub fn imported_role(app: &mut App, scope: NodeId, id: &str, arn: &str) -> RoleRef {
     let node = app.construct(scope, id);
     let name = arn.rsplit(['/', ':']).next().unwrap_or(arn).to_string();
-    RoleRef { node, resource: None, arn: arn.into(), name: name.into(), default_policy: Rc::default() }
+    RoleRef {
+        node,
+        resource: None,
+        arn: arn.into(),
+        name: name.into(),
+        default_policy: Rc::default(),
+    }
 }
 
 /// `role.addToPrincipalPolicy(statement)`: creates or extends `<role>/DefaultPolicy/Resource`.
 /// Returns false for an imported role, which is left alone (compat: MLSpace grants nothing to
 /// the roles it imports).
 pub fn add_to_principal_policy(app: &mut App, role: &RoleRef, statement: Statement) -> bool {
-    let Some(role_resource) = role.resource else { return false };
+    let Some(role_resource) = role.resource else {
+        return false;
+    };
     role.default_policy.borrow_mut().push(statement);
     let policy_node = match app.tree.child(role.node, "DefaultPolicy") {
         Some(n) => n,
@@ -447,10 +522,16 @@ pub fn add_to_principal_policy(app: &mut App, role: &RoleRef, statement: Stateme
     let document = document(app, role.node, &role.default_policy.borrow());
     match app.tree.child(policy_node, "Resource") {
         Some(res) => {
-            app.resource_mut(res).properties.insert("PolicyDocument".into(), document);
+            app.resource_mut(res)
+                .properties
+                .insert("PolicyDocument".into(), document);
         }
         None => {
-            let res = app.resource(policy_node, "Resource", Resource::new("AWS::IAM::Policy", Map::new()));
+            let res = app.resource(
+                policy_node,
+                "Resource",
+                Resource::new("AWS::IAM::Policy", Map::new()),
+            );
             let name = policy_name(&make_unique_id(&app.tree.path_below_stack(res)));
             let properties = props([
                 ("PolicyDocument", Some(document)),
@@ -492,40 +573,83 @@ pub struct ManagedPolicyRef {
 }
 
 /// `new iam.ManagedPolicy(scope, id, props)`: an `AWS::IAM::ManagedPolicy` at `<id>/Resource`.
-pub fn managed_policy(app: &mut App, scope: NodeId, id: &str, p: ManagedPolicyProps) -> ManagedPolicyRef {
+pub fn managed_policy(
+    app: &mut App,
+    scope: NodeId,
+    id: &str,
+    p: ManagedPolicyProps,
+) -> ManagedPolicyRef {
     let node = app.construct(scope, id);
     let doc = document(app, scope, &p.statements);
     let properties = props([
-        ("Description", Some(p.description.unwrap_or_default().into())),
+        (
+            "Description",
+            Some(p.description.unwrap_or_default().into()),
+        ),
         ("ManagedPolicyName", p.managed_policy_name),
         ("Path", Some(p.path.unwrap_or_else(|| "/".into()).into())),
         ("PolicyDocument", Some(doc)),
         ("Roles", (!p.roles.is_empty()).then(|| Value::List(p.roles))),
     ]);
-    let resource = app.resource(node, "Resource", Resource::new("AWS::IAM::ManagedPolicy", properties));
-    ManagedPolicyRef { node, resource: Some(resource), arn: Value::Ref(resource) }
+    let resource = app.resource(
+        node,
+        "Resource",
+        Resource::new("AWS::IAM::ManagedPolicy", properties),
+    );
+    ManagedPolicyRef {
+        node,
+        resource: Some(resource),
+        arn: Value::Ref(resource),
+    }
 }
 
 /// `ManagedPolicy.fromManagedPolicyArn(scope, id, arn)`.
-pub fn imported_managed_policy(app: &mut App, scope: NodeId, id: &str, arn: &str) -> ManagedPolicyRef {
+pub fn imported_managed_policy(
+    app: &mut App,
+    scope: NodeId,
+    id: &str,
+    arn: &str,
+) -> ManagedPolicyRef {
     let node = app.construct(scope, id);
-    ManagedPolicyRef { node, resource: None, arn: arn.into() }
+    ManagedPolicyRef {
+        node,
+        resource: None,
+        arn: arn.into(),
+    }
 }
 
 /// `ManagedPolicy.fromManagedPolicyName(scope, id, name)`: `arn:<partition>:iam::<account>:policy/<name>`.
-pub fn managed_policy_from_name(app: &mut App, scope: NodeId, id: &str, account: &str, name: &str) -> ManagedPolicyRef {
+pub fn managed_policy_from_name(
+    app: &mut App,
+    scope: NodeId,
+    id: &str,
+    account: &str,
+    name: &str,
+) -> ManagedPolicyRef {
     let node = app.construct(scope, id);
-    ManagedPolicyRef { node, resource: None, arn: customer_policy_arn(account, name) }
+    ManagedPolicyRef {
+        node,
+        resource: None,
+        arn: customer_policy_arn(account, name),
+    }
 }
 
 /// The ARN of a customer managed policy, partition resolved at deploy time.
 pub fn customer_policy_arn(account: &str, name: &str) -> Value {
-    concat(["arn:".into(), Value::Pseudo(Pseudo::Partition), format!(":iam::{account}:policy/{name}").into()])
+    concat([
+        "arn:".into(),
+        Value::Pseudo(Pseudo::Partition),
+        format!(":iam::{account}:policy/{name}").into(),
+    ])
 }
 
 /// `ManagedPolicy.fromAwsManagedPolicyName(name)`: `arn:<partition>:iam::aws:policy/<name>`.
 pub fn aws_managed_policy(name: &str) -> Value {
-    concat(["arn:".into(), Value::Pseudo(Pseudo::Partition), format!(":iam::aws:policy/{name}").into()])
+    concat([
+        "arn:".into(),
+        Value::Pseudo(Pseudo::Partition),
+        format!(":iam::aws:policy/{name}").into(),
+    ])
 }
 
 #[cfg(test)]
@@ -562,14 +686,19 @@ mod tests {
             Statement::allow(&["a:Z"]).on(["r"]).sid("Z"),
         ]);
         assert_eq!(doc["Statement"].as_array().unwrap().len(), 3);
-        assert_eq!(doc["Statement"][1]["Condition"]["Bool"]["aws:SecureTransport"], "false");
+        assert_eq!(
+            doc["Statement"][1]["Condition"]["Bool"]["aws:SecureTransport"],
+            "false"
+        );
     }
 
     #[test]
     fn trust_principals_merge_by_kind_sorted() {
         let doc = render(&[
-            Statement::allow(&["sts:AssumeRole"]).principal(Principal::service("translate.amazonaws.com")),
-            Statement::allow(&["sts:AssumeRole"]).principal(Principal::service("lambda.amazonaws.com")),
+            Statement::allow(&["sts:AssumeRole"])
+                .principal(Principal::service("translate.amazonaws.com")),
+            Statement::allow(&["sts:AssumeRole"])
+                .principal(Principal::service("lambda.amazonaws.com")),
         ]);
         assert_eq!(
             doc["Statement"][0]["Principal"],
@@ -584,15 +713,23 @@ mod tests {
             Statement::allow(&["c:C"]).on(["z", "a"]),
         ]);
         let j = detached_json(&v);
-        assert_eq!(j["Statement"][0]["Action"], serde_json::json!(["b:B", "a:A"]));
+        assert_eq!(
+            j["Statement"][0]["Action"],
+            serde_json::json!(["b:B", "a:A"])
+        );
         assert_eq!(j["Statement"][0]["Resource"], serde_json::json!(["z", "a"]));
         assert_eq!(j["Statement"].as_array().unwrap().len(), 2);
     }
 
     #[test]
     fn literal_resources_sort_before_intrinsics() {
-        let arn = concat(["arn:".into(), Value::Pseudo(Pseudo::Partition), ":s3:::b".into()]);
-        let doc = render(&[Statement::allow(&["s3:GetObject"]).on([arn, Value::from("arn:aws:s3:::a")])]);
+        let arn = concat([
+            "arn:".into(),
+            Value::Pseudo(Pseudo::Partition),
+            ":s3:::b".into(),
+        ]);
+        let doc =
+            render(&[Statement::allow(&["s3:GetObject"]).on([arn, Value::from("arn:aws:s3:::a")])]);
         assert_eq!(doc["Statement"][0]["Resource"][0], "arn:aws:s3:::a");
     }
 
@@ -601,19 +738,65 @@ mod tests {
         let mut ctx = serde_json::Map::new();
         ctx.insert(MINIMIZE_POLICIES_FLAG.into(), serde_json::Value::Bool(true));
         let mut app = App::new(ctx);
-        let stack = app.add_stack("s", Environment { account: "1".into(), region: "r".into() }, Vec::new());
+        let stack = app.add_stack(
+            "s",
+            Environment {
+                account: "1".into(),
+                region: "r".into(),
+            },
+            Vec::new(),
+        );
         let fun = app.construct(stack.node, "Fn");
-        let r = role(&mut app, fun, "ServiceRole", RoleProps { assumed_by: vec![Principal::service("lambda.amazonaws.com")], ..Default::default() });
-        assert!(add_to_principal_policy(&mut app, &r, Statement::allow(&["s3:GetObject"]).on(["a"])));
-        assert!(add_to_principal_policy(&mut app, &r, Statement::allow(&["s3:PutObject"]).on(["a"])));
-        let policy = app.tree.child(r.default_policy(&app).unwrap(), "Resource").unwrap();
+        let r = role(
+            &mut app,
+            fun,
+            "ServiceRole",
+            RoleProps {
+                assumed_by: vec![Principal::service("lambda.amazonaws.com")],
+                ..Default::default()
+            },
+        );
+        assert!(add_to_principal_policy(
+            &mut app,
+            &r,
+            Statement::allow(&["s3:GetObject"]).on(["a"])
+        ));
+        assert!(add_to_principal_policy(
+            &mut app,
+            &r,
+            Statement::allow(&["s3:PutObject"]).on(["a"])
+        ));
+        let policy = app
+            .tree
+            .child(r.default_policy(&app).unwrap(), "Resource")
+            .unwrap();
         let res = app.resource_ref(policy);
-        assert_eq!(res.properties["PolicyName"], Value::from(make_unique_id(&["Fn", "ServiceRole", "DefaultPolicy", "Resource"])));
+        assert_eq!(
+            res.properties["PolicyName"],
+            Value::from(make_unique_id(&[
+                "Fn",
+                "ServiceRole",
+                "DefaultPolicy",
+                "Resource"
+            ]))
+        );
         let doc = detached_json(&res.properties["PolicyDocument"]);
-        assert_eq!(doc["Statement"][0]["Action"], serde_json::json!(["s3:GetObject", "s3:PutObject"]));
-        let imported = imported_role(&mut app, stack.node, "Existing", "arn:aws:iam::1:role/path/my-role");
+        assert_eq!(
+            doc["Statement"][0]["Action"],
+            serde_json::json!(["s3:GetObject", "s3:PutObject"])
+        );
+        let imported = imported_role(
+            &mut app,
+            stack.node,
+            "Existing",
+            "arn:aws:iam::1:role/path/my-role",
+        );
         assert_eq!(imported.name, Value::from("my-role"));
-        assert!(!add_to_principal_policy(&mut app, &imported, Statement::allow(&["s3:GetObject"]).on(["a"])));
+        assert!(!add_to_principal_policy(
+            &mut app,
+            &imported,
+            Statement::allow(&["s3:GetObject"]).on(["a"])
+        ));
     }
 
     #[test]

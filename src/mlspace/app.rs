@@ -112,5 +112,6 @@ pub fn build(app: &mut App, ctx: &Ctx) -> Result<(), super::run::RunError> {
         app.add_dependency(s, vpc_stack);
         app.add_dependency(deployment_stack, s);
     }
+    super::permissions_boundary::apply_permissions_boundary(app, ctx.cfg);
     Ok(())
 }

@@ -4,5 +4,6 @@
 //! module per stack; `run` is the synth command (configuration in, cloud assembly out).
 pub mod app;
 pub mod layers;
+pub mod permissions_boundary;
 pub mod run;
 pub mod stacks;

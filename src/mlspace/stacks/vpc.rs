@@ -1,19 +1,196 @@
-//! mlspace-vpc: the network every MLSpace Lambda runs in (new, or an existing VPC looked up).
-//! (Being completed: issue "mlspace-vpc and mlspace-iam at parity".)
+//! mlspace-vpc: the network every MLSpace Lambda runs in: a new VPC with public and private
+//! subnets per zone and the VPC endpoints MLSpace needs, or an existing VPC looked up by id and
+//! name (then this stack creates nothing).
+use crate::cdk::lookups;
 use crate::cdk::{App, StackRef, Value};
+use crate::config::Config;
+use crate::constructs::ec2::{self, SubnetConfig, SubnetKind, VpcProps};
 use crate::mlspace::app::Ctx;
 
 /// The network as the other stacks see it.
 #[derive(Debug, Clone)]
 pub struct VpcOutputs {
     pub vpc_id: Value,
-    /// Subnets the Lambda functions are placed in (the private subnets).
+    /// The VPC's private subnets (with egress), in zone order.
+    pub private_subnet_ids: Vec<Value>,
+    /// Subnets the Lambda functions are placed in (aws-cdk-lib's default selection: the private
+    /// subnets, else the isolated ones, else the public ones).
     pub lambda_subnet_ids: Vec<Value>,
-    /// The security group the Lambda functions use (the VPC's default group).
+    /// The security group the Lambda functions use (the VPC's default group, or the configured one).
     pub security_group_id: Value,
 }
 
-pub fn build(app: &mut App, stack: StackRef, _ctx: &Ctx) -> VpcOutputs {
+/// The address range of a new VPC (aws-cdk-lib's default).
+const VPC_CIDR: &str = "10.0.0.0/16";
+/// compat: `ec2.Vpc` uses at most three zones unless told otherwise.
+const MAX_AZS: usize = 3;
+/// compat: us-isob-east-1 is given its zones explicitly.
+const ISOB_ZONES: &[&str] = &["us-isob-east-1b", "us-isob-east-1c"];
+
+pub fn build(app: &mut App, stack: StackRef, ctx: &Ctx) -> VpcOutputs {
+    let cfg = ctx.cfg;
     app.construct(stack.node, "mlspace-vpc");
-    VpcOutputs { vpc_id: Value::Null, lambda_subnet_ids: Vec::new(), security_group_id: Value::Null }
+    let outputs = match existing_vpc(cfg) {
+        Some((id, name, security_group)) => imported(app, stack, id, name, security_group),
+        None => created(app, stack, cfg),
+    };
+    // The TS app wraps the security group id in an imported group; it creates nothing.
+    app.construct(stack.node, "mls-vpc-default-sg");
+    outputs
+}
+
+/// compat: the TS app takes the existing VPC only when all three settings are given.
+fn existing_vpc(cfg: &Config) -> Option<(&str, &str, &str)> {
+    let (id, name, sg) = (
+        &cfg.existing_vpc_id,
+        &cfg.existing_vpc_name,
+        &cfg.existing_vpc_default_security_group,
+    );
+    (!id.is_empty() && !name.is_empty() && !sg.is_empty()).then_some((
+        id.as_str(),
+        name.as_str(),
+        sg.as_str(),
+    ))
+}
+
+fn imported(
+    app: &mut App,
+    stack: StackRef,
+    id: &str,
+    name: &str,
+    security_group: &str,
+) -> VpcOutputs {
+    let looked_up = lookups::vpc(app, stack, Some(id), Some(name));
+    app.construct(stack.node, "imported-vpc");
+    let of_kind = |kind: &str| -> Vec<Value> {
+        looked_up
+            .subnet_groups
+            .iter()
+            .filter(|g| g.kind == kind)
+            .flat_map(|g| g.subnets.iter().map(|s| Value::from(s.subnet_id.as_str())))
+            .collect()
+    };
+    let private = of_kind("Private");
+    let lambda = [of_kind("Private"), of_kind("Isolated"), of_kind("Public")]
+        .into_iter()
+        .find(|ids| !ids.is_empty())
+        .unwrap_or_default();
+    VpcOutputs {
+        vpc_id: looked_up.vpc_id.as_str().into(),
+        private_subnet_ids: private,
+        lambda_subnet_ids: lambda,
+        security_group_id: security_group.into(),
+    }
+}
+
+fn created(app: &mut App, stack: StackRef, cfg: &Config) -> VpcOutputs {
+    let region = cfg.aws_region.as_str();
+    let availability_zones: Vec<String> = if region == "us-isob-east-1" {
+        ISOB_ZONES.iter().map(|z| z.to_string()).collect()
+    } else {
+        lookups::availability_zones(app, stack)
+            .into_iter()
+            .take(MAX_AZS)
+            .collect()
+    };
+    let props = VpcProps {
+        cidr: VPC_CIDR.into(),
+        availability_zones,
+        subnets: vec![
+            SubnetConfig {
+                name: "MLSpace-Public".into(),
+                cidr_mask: 23,
+                kind: SubnetKind::Public,
+            },
+            SubnetConfig {
+                name: "MLSpace-Private".into(),
+                cidr_mask: 23,
+                kind: SubnetKind::Private,
+            },
+        ],
+        enable_dns_hostnames: true,
+        enable_dns_support: true,
+    };
+    // The layout is fixed (a /16 holding at most 3 x 2 /23 blocks), so it always fits.
+    let vpc = ec2::vpc(app, stack.node, "MLSpace-VPC", &props)
+        .expect("the MLSpace VPC layout fits its CIDR");
+    add_endpoints(app, &vpc, cfg);
+    let private: Vec<Value> = vpc.private_subnets.iter().map(ec2::Subnet::id).collect();
+    VpcOutputs {
+        vpc_id: vpc.id(),
+        lambda_subnet_ids: private.clone(),
+        private_subnet_ids: private,
+        security_group_id: vpc.default_security_group(),
+    }
+}
+
+/// The endpoints of the TS app's VPC, with its region rules: the isolated regions get fewer
+/// endpoints and their own SageMaker service names; us-iso-east-1 has no DynamoDB gateway;
+/// Translate only where the service exists.
+fn add_endpoints(app: &mut App, vpc: &ec2::Vpc, cfg: &Config) {
+    let region = cfg.aws_region.as_str();
+    let is_iso = cfg.is_iso();
+    let translate = region != "us-isob-east-1";
+    // compat: the SageMaker endpoints of the isolated regions live under their own prefixes.
+    let iso_prefix = match region {
+        "us-iso-east-1" | "us-iso-west-1" => Some("gov.ic.c2s"),
+        "us-isob-east-1" => Some("gov.sgov.sc2s"),
+        _ => None,
+    };
+    let aws_service = |name: &str| ec2::interface_service_name(name, None, region);
+
+    ec2::add_gateway_endpoint(app, vpc, "mlspace-S3-gateway-endpoint", "s3");
+    if region != "us-iso-east-1" {
+        ec2::add_gateway_endpoint(app, vpc, "mlspace-ddb-gateway-endpoint", "dynamodb");
+    }
+    let interface = |app: &mut App, id: &str, service: String| {
+        ec2::add_interface_endpoint(app, vpc, id, &service, true);
+    };
+    if !is_iso {
+        interface(
+            app,
+            "mlspace-cw-interface-endpoint",
+            aws_service("monitoring"),
+        );
+        interface(app, "mlspace-cwl-interface-endpoint", aws_service("logs"));
+    }
+    let sagemaker = |name: &str| match iso_prefix {
+        Some(prefix) => format!("{prefix}.{region}.{name}"),
+        None => aws_service(name),
+    };
+    interface(
+        app,
+        "mlspace-sm-api-interface-endpoint",
+        sagemaker("sagemaker.api"),
+    );
+    interface(
+        app,
+        "mlspace-sm-runtime-interface-endpoint",
+        sagemaker("sagemaker.runtime"),
+    );
+    interface(
+        app,
+        "mlspace-sm-notebook-interface-endpoint",
+        ec2::interface_service_name("notebook", Some("aws.sagemaker"), region),
+    );
+    if !is_iso {
+        interface(app, "mlspace-sts-interface-endpoint", aws_service("sts"));
+        interface(
+            app,
+            "mlspace-cfn-interface-endpoint",
+            aws_service("cloudformation"),
+        );
+        if translate {
+            interface(
+                app,
+                "mlspace-translate-interface-endpoint",
+                aws_service("translate"),
+            );
+        }
+        interface(
+            app,
+            "mlspace-emr-interface-endpoint",
+            aws_service("elasticmapreduce"),
+        );
+    }
 }
