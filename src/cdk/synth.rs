@@ -390,7 +390,7 @@ fn render_template(app: &App, index: usize) -> Result<J, SynthError> {
     Ok(J::Object(sections))
 }
 
-fn render_resource(app: &App, stack: usize, node: NodeId, r: &Resource, path: &str) -> Result<J, SynthError> {
+pub fn render_resource(app: &App, stack: usize, node: NodeId, r: &Resource, path: &str) -> Result<J, SynthError> {
     let mut props = render_map(app, stack, &r.properties, path)?;
     apply_stack_tags(&mut props, &r.resource_type, &app.stacks[stack].tags);
     if r.sorts_properties() {

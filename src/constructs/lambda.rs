@@ -165,7 +165,11 @@ pub fn function(app: &mut App, scope: NodeId, id: &str, p: FunctionProps) -> Fun
                 app,
                 node,
                 "ServiceRole",
-                RoleProps { assumed_by: vec![Principal::service(LAMBDA_SERVICE)], managed_policy_arns: managed, ..Default::default() },
+                RoleProps {
+                    assumed_by: vec![Principal::service(LAMBDA_SERVICE)],
+                    managed_policy_arns: managed,
+                    ..Default::default()
+                },
             );
             let arn = r.arn.clone();
             (Some(r), arn)
@@ -185,15 +189,24 @@ pub fn function(app: &mut App, scope: NodeId, id: &str, p: FunctionProps) -> Fun
         }
     });
     let mut properties = props([
-        ("Architectures", p.architecture.map(|a| Value::List(vec![a.into()]))),
+        (
+            "Architectures",
+            p.architecture.map(|a| Value::List(vec![a.into()])),
+        ),
         ("Code", Some(location.s3_location())),
         ("Description", p.description.map(Value::from)),
         ("Environment", environment),
         ("FunctionName", p.function_name),
         ("Handler", Some(p.handler.into())),
-        ("Layers", (!p.layers.is_empty()).then(|| Value::List(p.layers))),
+        (
+            "Layers",
+            (!p.layers.is_empty()).then(|| Value::List(p.layers)),
+        ),
         ("MemorySize", p.memory_size.map(Value::from)),
-        ("ReservedConcurrentExecutions", p.reserved_concurrent_executions.map(Value::from)),
+        (
+            "ReservedConcurrentExecutions",
+            p.reserved_concurrent_executions.map(Value::from),
+        ),
         ("Role", Some(role_arn.clone())),
         ("Runtime", Some(p.runtime.into())),
         ("Timeout", p.timeout_seconds.map(Value::from)),
@@ -208,7 +221,35 @@ pub fn function(app: &mut App, scope: NodeId, id: &str, p: FunctionProps) -> Fun
         resource.depends_on.push(r.node);
     }
     let resource = app.resource(node, "Resource", resource);
-    FunctionRef { node, resource, role, role_arn }
+    FunctionRef {
+        node,
+        resource,
+        role,
+        role_arn,
+    }
+}
+
+/// The context flag under which aws-cdk-lib orders a function's layers by construct path.
+pub const RECOGNIZE_LAYER_VERSION_FLAG: &str = "@aws-cdk/aws-lambda:recognizeLayerVersion";
+
+/// A function's `Layers` from `(layer construct, layer ARN)` pairs: in the given order, or
+/// (compat: with the recognizeLayerVersion flag on, aws-cdk-lib sorts the layer objects, which
+/// compare by construct path) ordered by the layers' construct paths.
+pub fn ordered_layers(app: &App, layers: &[(NodeId, Value)]) -> Vec<Value> {
+    let mut layers = layers.to_vec();
+    if app
+        .context_value(RECOGNIZE_LAYER_VERSION_FLAG)
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false)
+    {
+        layers.sort_by(|a, b| {
+            crate::cdk::assets::js_string_cmp(
+                &app.tree.path(a.0).joined(),
+                &app.tree.path(b.0).joined(),
+            )
+        });
+    }
+    layers.into_iter().map(|(_, arn)| arn).collect()
 }
 
 /// What a layer version is made of.
@@ -253,9 +294,14 @@ pub fn layer_version(app: &mut App, scope: NodeId, id: &str, p: LayerProps) -> L
     let node = app.construct(scope, id);
     let location = p.code.location(app, node);
     app.construct(node, "Code");
-    let strings = |v: Vec<String>| (!v.is_empty()).then(|| Value::List(v.into_iter().map(Value::from).collect()));
+    let strings = |v: Vec<String>| {
+        (!v.is_empty()).then(|| Value::List(v.into_iter().map(Value::from).collect()))
+    };
     let properties = props([
-        ("CompatibleArchitectures", strings(p.compatible_architectures)),
+        (
+            "CompatibleArchitectures",
+            strings(p.compatible_architectures),
+        ),
         ("CompatibleRuntimes", strings(p.compatible_runtimes)),
         ("Content", Some(location.s3_location())),
         ("Description", p.description.map(Value::from)),
@@ -281,7 +327,12 @@ pub struct PermissionProps {
 
 impl PermissionProps {
     pub fn service(service: &str) -> Self {
-        PermissionProps { principal: service.into(), action: None, source_arn: None, source_account: None }
+        PermissionProps {
+            principal: service.into(),
+            action: None,
+            source_arn: None,
+            source_account: None,
+        }
     }
     pub fn source_arn(mut self, arn: Value) -> Self {
         self.source_arn = Some(arn);
@@ -295,15 +346,32 @@ impl PermissionProps {
 
 /// `function.addPermission(id, {scope, ...})`: an `AWS::Lambda::Permission` named `id` under
 /// `scope` (aws-cdk-lib's default scope is the function's construct, `function.node`).
-pub fn add_permission(app: &mut App, function: &FunctionRef, scope: NodeId, id: &str, p: PermissionProps) -> NodeId {
+pub fn add_permission(
+    app: &mut App,
+    function: &FunctionRef,
+    scope: NodeId,
+    id: &str,
+    p: PermissionProps,
+) -> NodeId {
     let properties = props([
-        ("Action", Some(p.action.unwrap_or_else(|| "lambda:InvokeFunction".into()).into())),
+        (
+            "Action",
+            Some(
+                p.action
+                    .unwrap_or_else(|| "lambda:InvokeFunction".into())
+                    .into(),
+            ),
+        ),
         ("FunctionName", Some(function.arn())),
         ("Principal", Some(p.principal)),
         ("SourceAccount", p.source_account),
         ("SourceArn", p.source_arn),
     ]);
-    app.resource(scope, id, Resource::new("AWS::Lambda::Permission", properties))
+    app.resource(
+        scope,
+        id,
+        Resource::new("AWS::Lambda::Permission", properties),
+    )
 }
 
 #[cfg(test)]
@@ -312,12 +380,23 @@ mod tests {
     use crate::cdk::Environment;
 
     fn location() -> AssetLocation {
-        AssetLocation { bucket_name: "b".into(), object_key: "k.zip".into(), staged_name: "asset.k".into() }
+        AssetLocation {
+            bucket_name: "b".into(),
+            object_key: "k.zip".into(),
+            staged_name: "asset.k".into(),
+        }
     }
 
     fn app() -> (App, crate::cdk::StackRef) {
         let mut app = App::new(Default::default());
-        let s = app.add_stack("s", Environment { account: "1".into(), region: "us-east-1".into() }, Vec::new());
+        let s = app.add_stack(
+            "s",
+            Environment {
+                account: "1".into(),
+                region: "us-east-1".into(),
+            },
+            Vec::new(),
+        );
         (app, s)
     }
 
@@ -341,7 +420,10 @@ mod tests {
         assert_eq!(r.properties["Role"], Value::from("arn:role"));
         assert!(!r.properties.contains_key("Environment"));
         assert_eq!(r.metadata["aws:asset:property"], Value::from("Code"));
-        assert_eq!(app.tree.path_below_stack(f.resource), vec!["fn", "Resource"]);
+        assert_eq!(
+            app.tree.path_below_stack(f.resource),
+            vec!["fn", "Resource"]
+        );
     }
 
     #[test]
@@ -354,7 +436,10 @@ mod tests {
             FunctionProps {
                 handler: "h".into(),
                 runtime: "python3.11".into(),
-                vpc: Some(VpcPlacement { subnet_ids: vec!["s1".into()], security_group_ids: vec!["g".into()] }),
+                vpc: Some(VpcPlacement {
+                    subnet_ids: vec!["s1".into()],
+                    security_group_ids: vec!["g".into()],
+                }),
                 ..FunctionProps::new(Code::Registered(location()))
             },
         );
@@ -374,10 +459,19 @@ mod tests {
             &mut app,
             s.node,
             "fn",
-            FunctionProps { role: FunctionRole::Arn("r".into()), ..FunctionProps::new(Code::Registered(location())) },
+            FunctionProps {
+                role: FunctionRole::Arn("r".into()),
+                ..FunctionProps::new(Code::Registered(location()))
+            },
         );
         let scope = app.construct(s.node, "rule");
-        let p = add_permission(&mut app, &f, scope, "Allow", PermissionProps::service("events.amazonaws.com"));
+        let p = add_permission(
+            &mut app,
+            &f,
+            scope,
+            "Allow",
+            PermissionProps::service("events.amazonaws.com"),
+        );
         assert_eq!(app.tree.path_below_stack(p), vec!["rule", "Allow"]);
         let props = &app.resource_ref(p).properties;
         assert_eq!(props["Action"], Value::from("lambda:InvokeFunction"));
