@@ -5,7 +5,11 @@ use clap::{Parser, Subcommand};
 use mlspace_cdk::mlspace::run::{synth, SynthArgs};
 
 #[derive(Parser)]
-#[command(name = "mlspace-cdk", version, about = "The MLSpace CDK app: writes the cloud assembly the cdk CLI deploys")]
+#[command(
+    name = "mlspace-cdk",
+    version,
+    about = "The MLSpace CDK app: writes the cloud assembly the cdk CLI deploys"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,

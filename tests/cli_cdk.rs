@@ -29,8 +29,15 @@ fn cdk_ls_lists_the_eighteen_stacks() {
     let tree = example_tree(None);
     let bin = binary();
     let out = run_cdk(&cli, tree.path(), &["ls", "--app", bin.to_str().unwrap()]);
-    assert!(out.status.success(), "cdk ls failed: {}", String::from_utf8_lossy(&out.stderr));
-    let listed: Vec<String> = String::from_utf8_lossy(&out.stdout).lines().map(|l| l.trim().to_string()).collect();
+    assert!(
+        out.status.success(),
+        "cdk ls failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let listed: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| l.trim().to_string())
+        .collect();
     let mut expected: Vec<String> = STACKS.iter().map(|s| s.to_string()).collect();
     let mut got = listed.clone();
     expected.sort();
@@ -44,15 +51,30 @@ fn cdk_synth_writes_an_assembly_the_cli_accepts() {
     let tree = example_tree(None);
     let bin = binary();
     let out_dir = tree.path().join("out");
-    let out = run_cdk(&cli, tree.path(), &["synth", "--app", bin.to_str().unwrap(), "-o", "out", "-q"]);
-    assert!(out.status.success(), "cdk synth failed: {}", String::from_utf8_lossy(&out.stderr));
+    let out = run_cdk(
+        &cli,
+        tree.path(),
+        &["synth", "--app", bin.to_str().unwrap(), "-o", "out", "-q"],
+    );
+    assert!(
+        out.status.success(),
+        "cdk synth failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let manifest: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out_dir.join("manifest.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(out_dir.join("manifest.json")).unwrap())
+            .unwrap();
     for s in STACKS {
-        assert_eq!(manifest["artifacts"][s]["type"], "aws:cloudformation:stack", "{s}");
+        assert_eq!(
+            manifest["artifacts"][s]["type"], "aws:cloudformation:stack",
+            "{s}"
+        );
         assert!(out_dir.join(format!("{s}.template.json")).is_file());
     }
-    assert!(manifest.get("missing").is_none(), "the example ships its lookups in cdk.context.json");
+    assert!(
+        manifest.get("missing").is_none(),
+        "the example ships its lookups in cdk.context.json"
+    );
 }
 
 #[test]
@@ -63,12 +85,20 @@ fn missing_lookup_is_listed_for_the_cli() {
     std::fs::remove_file(tree.path().join("cdk.context.json")).unwrap();
     let out_dir = tree.path().join("out");
     let out = synth(tree.path(), &out_dir);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let manifest: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out_dir.join("manifest.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(out_dir.join("manifest.json")).unwrap())
+            .unwrap();
     let missing = manifest["missing"].as_array().expect("a missing list");
     assert_eq!(missing.len(), 1);
-    assert_eq!(missing[0]["key"], "availability-zones:account=111122223333:region=us-east-1");
+    assert_eq!(
+        missing[0]["key"],
+        "availability-zones:account=111122223333:region=us-east-1"
+    );
     assert_eq!(missing[0]["provider"], "availability-zones");
     assert_eq!(
         missing[0]["props"],
@@ -87,7 +117,11 @@ fn bad_config_fails_cleanly_without_a_manifest() {
     let out_dir = tree.path().join("out");
     // A successful run first, so a stale manifest would be there to mislead.
     assert!(synth(tree.path(), &out_dir).status.success());
-    std::fs::write(tree.path().join("lib/config.json"), "{\n  \"AWS_ACCOUNT\": \"12345\",\n").unwrap();
+    std::fs::write(
+        tree.path().join("lib/config.json"),
+        "{\n  \"AWS_ACCOUNT\": \"12345\",\n",
+    )
+    .unwrap();
     let out = synth(tree.path(), &out_dir);
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);

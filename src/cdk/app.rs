@@ -47,7 +47,10 @@ pub struct StackAsset {
 
 impl std::fmt::Debug for StackAsset {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StackAsset").field("display_name", &self.display_name).field("hash", &self.hash).finish()
+        f.debug_struct("StackAsset")
+            .field("display_name", &self.display_name)
+            .field("hash", &self.hash)
+            .finish()
     }
 }
 
@@ -97,17 +100,29 @@ impl App {
         let settings = Settings {
             path_metadata: flag("aws:cdk:enable-path-metadata"),
             asset_metadata: flag("aws:cdk:enable-asset-metadata"),
-            version_reporting: flag("aws:cdk:version-reporting") && !flag("aws:cdk:disable-version-reporting"),
+            version_reporting: flag("aws:cdk:version-reporting")
+                && !flag("aws:cdk:disable-version-reporting"),
             bootstrap_qualifier: context
                 .get("@aws-cdk/core:bootstrapQualifier")
                 .and_then(|v| v.as_str())
                 .unwrap_or(DEFAULT_QUALIFIER)
                 .to_string(),
         };
-        App { tree: Tree::new(), stacks: Vec::new(), context, settings, missing: Vec::new() }
+        App {
+            tree: Tree::new(),
+            stacks: Vec::new(),
+            context,
+            settings,
+            missing: Vec::new(),
+        }
     }
 
-    pub fn add_stack(&mut self, id: &str, env: Environment, tags: Vec<(String, String)>) -> StackRef {
+    pub fn add_stack(
+        &mut self,
+        id: &str,
+        env: Environment,
+        tags: Vec<(String, String)>,
+    ) -> StackRef {
         let index = self.stacks.len();
         let node = self.tree.add(Tree::ROOT, id, NodeKind::Stack(index));
         self.stacks.push(Stack {
@@ -155,7 +170,14 @@ impl App {
     }
 
     pub fn element(&mut self, parent: NodeId, id: &str, kind: ElementKind) -> NodeId {
-        let node = self.tree.add(parent, id, NodeKind::Element(Box::new(Element { kind, logical_id_override: None })));
+        let node = self.tree.add(
+            parent,
+            id,
+            NodeKind::Element(Box::new(Element {
+                kind,
+                logical_id_override: None,
+            })),
+        );
         self.tree.node_mut(node).metadata.push(Metadata::LogicalId);
         node
     }
@@ -190,12 +212,18 @@ impl App {
     }
 
     pub fn add_metadata(&mut self, node: NodeId, kind: &str, data: impl Into<Value>) {
-        self.tree.node_mut(node).metadata.push(Metadata::Entry { kind: kind.to_string(), data: data.into() });
+        self.tree.node_mut(node).metadata.push(Metadata::Entry {
+            kind: kind.to_string(),
+            data: data.into(),
+        });
     }
 
     /// A warning the CLI prints (and fails on with `--strict`). The same message is kept once.
     pub fn add_warning(&mut self, node: NodeId, message: &str) {
-        let entry = Metadata::Entry { kind: "aws:cdk:warning".into(), data: message.into() };
+        let entry = Metadata::Entry {
+            kind: "aws:cdk:warning".into(),
+            data: message.into(),
+        };
         if !self.tree.node(node).metadata.contains(&entry) {
             self.tree.node_mut(node).metadata.push(entry);
         }
@@ -210,7 +238,10 @@ impl App {
     }
 
     pub fn stack_ref(&self, node: NodeId) -> StackRef {
-        let (node, index) = self.tree.stack_of(node).expect("every construct lives in a stack");
+        let (node, index) = self
+            .tree
+            .stack_of(node)
+            .expect("every construct lives in a stack");
         StackRef { node, index }
     }
 
@@ -224,9 +255,10 @@ impl App {
 
     /// A context value from the CLI, unless it carries a provider error.
     pub fn context_value(&self, key: &str) -> Option<&serde_json::Value> {
-        self.context
-            .get(key)
-            .filter(|v| !v.as_object().is_some_and(|o| o.contains_key("$providerError")))
+        self.context.get(key).filter(|v| {
+            !v.as_object()
+                .is_some_and(|o| o.contains_key("$providerError"))
+        })
     }
 
     /// Record a lookup the CLI must do (once per key), with the error it reported last time.
@@ -251,7 +283,14 @@ impl App {
 
     /// Distinct stack indices in creation order, for callers that need to iterate.
     pub fn stack_refs(&self) -> Vec<StackRef> {
-        self.stacks.iter().enumerate().map(|(index, s)| StackRef { node: s.node, index }).collect()
+        self.stacks
+            .iter()
+            .enumerate()
+            .map(|(index, s)| StackRef {
+                node: s.node,
+                index,
+            })
+            .collect()
     }
 }
 
@@ -264,7 +303,10 @@ pub struct StackRef {
 
 /// Build a [`Map`] from pairs, dropping `None`s: for optional L1 properties.
 pub fn props<I: IntoIterator<Item = (&'static str, Option<Value>)>>(pairs: I) -> Map {
-    pairs.into_iter().filter_map(|(k, v)| v.map(|v| (k.to_string(), v))).collect()
+    pairs
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| (k.to_string(), v)))
+        .collect()
 }
 
 /// Ordered string map helper.

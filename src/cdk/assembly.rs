@@ -13,21 +13,41 @@ use super::synth::Assembly;
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
     #[error("cannot create the output directory {path}: {source}")]
-    CreateDir { path: PathBuf, source: std::io::Error },
+    CreateDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot write {path}: {source}")]
-    Write { path: PathBuf, source: std::io::Error },
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot stage asset {name} into {outdir}: {message}")]
-    Stage { name: String, outdir: PathBuf, message: String },
+    Stage {
+        name: String,
+        outdir: PathBuf,
+        message: String,
+    },
 }
 
 pub fn write_assembly(outdir: &Path, assembly: &Assembly) -> Result<(), WriteError> {
-    fs::create_dir_all(outdir).map_err(|source| WriteError::CreateDir { path: outdir.to_path_buf(), source })?;
+    fs::create_dir_all(outdir).map_err(|source| WriteError::CreateDir {
+        path: outdir.to_path_buf(),
+        source,
+    })?;
     let manifest = outdir.join("manifest.json");
     if manifest.exists() {
-        fs::remove_file(&manifest).map_err(|source| WriteError::Write { path: manifest.clone(), source })?;
+        fs::remove_file(&manifest).map_err(|source| WriteError::Write {
+            path: manifest.clone(),
+            source,
+        })?;
     }
     for (name, stage) in &assembly.stage {
-        stage(outdir).map_err(|message| WriteError::Stage { name: name.clone(), outdir: outdir.to_path_buf(), message })?;
+        stage(outdir).map_err(|message| WriteError::Stage {
+            name: name.clone(),
+            outdir: outdir.to_path_buf(),
+            message,
+        })?;
     }
     for (name, bytes) in &assembly.files {
         write_file_atomically(&outdir.join(name), bytes)?;
@@ -38,7 +58,10 @@ pub fn write_assembly(outdir: &Path, assembly: &Assembly) -> Result<(), WriteErr
 /// Write through a temporary file in the same directory and rename it into place.
 pub fn write_file_atomically(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    let err = |source| WriteError::Write { path: path.to_path_buf(), source };
+    let err = |source| WriteError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(err)?;
     tmp.write_all(bytes).map_err(err)?;
     tmp.persist(path).map_err(|e| err(e.error))?;

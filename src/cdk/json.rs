@@ -160,7 +160,10 @@ mod tests {
         m.insert("10".into(), json!(2));
         m.insert("2".into(), json!(3));
         m.insert("01".into(), json!(4));
-        assert_eq!(to_compact(&Value::Object(m)), r#"{"2":3,"10":2,"b":1,"01":4}"#);
+        assert_eq!(
+            to_compact(&Value::Object(m)),
+            r#"{"2":3,"10":2,"b":1,"01":4}"#
+        );
     }
 
     #[test]

@@ -33,7 +33,10 @@ pub fn make_unique_id<S: AsRef<str>>(components: &[S]) -> String {
         .map(|c| c.as_ref())
         .filter(|c| *c != HIDDEN_ID)
         .collect();
-    assert!(!components.is_empty(), "a unique id needs at least one path component");
+    assert!(
+        !components.is_empty(),
+        "a unique id needs at least one path component"
+    );
     if components.len() == 1 {
         let candidate = remove_non_alphanumeric(components[0]);
         if candidate.len() <= MAX_ID_LEN {
@@ -114,13 +117,20 @@ mod tests {
     #[test]
     fn exports_get_a_hash() {
         let id = r#"Output{"Fn::GetAtt":["mlspacekmskey45FC93EC","Arn"]}"#;
-        assert_eq!(make_unique_id(&["Exports", id]), "ExportsOutputFnGetAttmlspacekmskey45FC93ECArn33744C32");
+        assert_eq!(
+            make_unique_id(&["Exports", id]),
+            "ExportsOutputFnGetAttmlspacekmskey45FC93ECArn33744C32"
+        );
     }
 
     #[test]
     fn ids_are_alphanumeric_and_bounded() {
         let long = "x-".repeat(400);
-        for path in [vec![long.as_str()], vec!["a", long.as_str()], vec!["Foo", "Foo", "Resource"]] {
+        for path in [
+            vec![long.as_str()],
+            vec!["a", long.as_str()],
+            vec!["Foo", "Foo", "Resource"],
+        ] {
             let id = make_unique_id(&path);
             assert!(is_valid_logical_id(&id), "{id}");
         }

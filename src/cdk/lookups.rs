@@ -25,13 +25,21 @@ fn flatten(prefix: &str, v: &Value, out: &mut Vec<String>) {
     match v {
         Value::Object(m) => {
             for (k, v) in m {
-                let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                let key = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
                 flatten(&key, v, out);
             }
         }
         Value::Array(items) => {
             for (i, v) in items.iter().enumerate() {
-                let key = if prefix.is_empty() { i.to_string() } else { format!("{prefix}.{i}") };
+                let key = if prefix.is_empty() {
+                    i.to_string()
+                } else {
+                    format!("{prefix}.{i}")
+                };
                 flatten(&key, v, out);
             }
         }
@@ -43,11 +51,22 @@ fn flatten(prefix: &str, v: &Value, out: &mut Vec<String>) {
 
 fn lookup_role(app: &App, stack: StackRef) -> String {
     let env = &app.stack(stack).env;
-    format!("arn:${{AWS::Partition}}:iam::{a}:role/cdk-{q}-lookup-role-{a}-{r}", a = env.account, q = app.qualifier(), r = env.region)
+    format!(
+        "arn:${{AWS::Partition}}:iam::{a}:role/cdk-{q}-lookup-role-{a}-{r}",
+        a = env.account,
+        q = app.qualifier(),
+        r = env.region
+    )
 }
 
 /// Ask for a context value; `None` (after recording the lookup) when the CLI has not done it yet.
-fn lookup(app: &mut App, stack: StackRef, provider: &str, provider_props: Map<String, Value>, dummy: Value) -> Option<Value> {
+fn lookup(
+    app: &mut App,
+    stack: StackRef,
+    provider: &str,
+    provider_props: Map<String, Value>,
+    dummy: Value,
+) -> Option<Value> {
     let env = app.stack(stack).env.clone();
     let mut key_props = Map::new();
     key_props.insert("account".into(), Value::String(env.account.clone()));
@@ -60,16 +79,34 @@ fn lookup(app: &mut App, stack: StackRef, provider: &str, provider_props: Map<St
     let mut props = Map::new();
     props.insert("dummyValue".into(), dummy);
     props.extend(key_props);
-    props.insert("lookupRoleArn".into(), Value::String(lookup_role(app, stack)));
-    app.report_missing(stack.node, MissingContext { key, provider: provider.into(), props });
+    props.insert(
+        "lookupRoleArn".into(),
+        Value::String(lookup_role(app, stack)),
+    );
+    app.report_missing(
+        stack.node,
+        MissingContext {
+            key,
+            provider: provider.into(),
+            props,
+        },
+    );
     None
 }
 
 /// The region's availability zones, or the dummy `dummy1a..c` until the CLI has looked them up.
 pub fn availability_zones(app: &mut App, stack: StackRef) -> Vec<String> {
     let dummy = json!(["dummy1a", "dummy1b", "dummy1c"]);
-    let value = lookup(app, stack, "availability-zones", Map::new(), dummy.clone()).unwrap_or(dummy);
-    value.as_array().map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect()).unwrap_or_default()
+    let value =
+        lookup(app, stack, "availability-zones", Map::new(), dummy.clone()).unwrap_or(dummy);
+    value
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// A subnet of a looked-up VPC.
@@ -99,7 +136,12 @@ pub struct LookedUpVpc {
 }
 
 /// `Vpc.fromLookup({vpcId, vpcName})` in asymmetric mode.
-pub fn vpc(app: &mut App, stack: StackRef, vpc_id: Option<&str>, vpc_name: Option<&str>) -> LookedUpVpc {
+pub fn vpc(
+    app: &mut App,
+    stack: StackRef,
+    vpc_id: Option<&str>,
+    vpc_name: Option<&str>,
+) -> LookedUpVpc {
     let mut filter = Map::new();
     if let Some(id) = vpc_id {
         filter.insert("vpc-id".into(), Value::String(id.into()));
@@ -119,9 +161,7 @@ pub fn vpc(app: &mut App, stack: StackRef, vpc_id: Option<&str>, vpc_name: Optio
 /// The CLI's stand-in VPC while the real one is not known.
 fn dummy_vpc() -> Value {
     let subnet = |id: &str, az: &str| json!({"subnetId": id, "cidr": null, "availabilityZone": az, "routeTableId": "rtb-12345s1"});
-    let group = |name: &str, ids: [&str; 2]| {
-        json!({"name": name, "type": name, "subnets": [subnet(ids[0], "dummy1a"), subnet(ids[1], "dummy1b")]})
-    };
+    let group = |name: &str, ids: [&str; 2]| json!({"name": name, "type": name, "subnets": [subnet(ids[0], "dummy1a"), subnet(ids[1], "dummy1b")]});
     json!({
         "vpcId": "vpc-12345",
         "vpcCidrBlock": "1.2.3.4/5",
@@ -135,7 +175,12 @@ fn dummy_vpc() -> Value {
 }
 
 fn parse_vpc(v: &Value, is_real: bool) -> LookedUpVpc {
-    let s = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+    let s = |v: &Value, k: &str| {
+        v.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
     let groups = v
         .get("subnetGroups")
         .and_then(Value::as_array)
@@ -163,7 +208,12 @@ fn parse_vpc(v: &Value, is_real: bool) -> LookedUpVpc {
                 .collect()
         })
         .unwrap_or_default();
-    LookedUpVpc { vpc_id: s(v, "vpcId"), vpc_cidr_block: s(v, "vpcCidrBlock"), subnet_groups: groups, is_real }
+    LookedUpVpc {
+        vpc_id: s(v, "vpcId"),
+        vpc_cidr_block: s(v, "vpcCidrBlock"),
+        subnet_groups: groups,
+        is_real,
+    }
 }
 
 #[cfg(test)]
@@ -179,6 +229,9 @@ mod tests {
             "vpc-provider:account=210987654321:filter.tag:Name=shared-ml-vpc:filter.vpc-id=vpc-0a1b2c3d4e5f60718:region=us-west-2:returnAsymmetricSubnets=true"
         );
         let az = json!({"account": "123456789012", "region": "us-east-1"});
-        assert_eq!(context_key("availability-zones", az.as_object().unwrap()), "availability-zones:account=123456789012:region=us-east-1");
+        assert_eq!(
+            context_key("availability-zones", az.as_object().unwrap()),
+            "availability-zones:account=123456789012:region=us-east-1"
+        );
     }
 }

@@ -31,13 +31,23 @@ const LOOKUP_ROLE_BOOTSTRAP_VERSION: u32 = 8;
 #[derive(Debug, thiserror::Error)]
 pub enum SynthError {
     #[error("stack {stack}: logical id '{id}' is used by both {first} and {second}; give one of the constructs another id")]
-    DuplicateLogicalId { stack: String, id: String, first: String, second: String },
+    DuplicateLogicalId {
+        stack: String,
+        id: String,
+        first: String,
+        second: String,
+    },
     #[error("{path}: '{id}' is not a valid logical id (1 to 255 letters and digits)")]
     InvalidLogicalId { path: String, id: String },
     #[error("{path}: refers to {target}, which is not a CloudFormation element")]
     NotAnElement { path: String, target: String },
     #[error("{path}: refers to {target} in stack {producer}, which deploys to another environment ({producer_env}); cross-environment references are not supported")]
-    CrossEnvironment { path: String, target: String, producer: String, producer_env: String },
+    CrossEnvironment {
+        path: String,
+        target: String,
+        producer: String,
+        producer_env: String,
+    },
 }
 
 /// An assembly ready to be written: file names relative to the out dir, and asset copies.
@@ -66,17 +76,24 @@ pub fn synthesize(app: &mut App) -> Result<Assembly, SynthError> {
         let assets_file = format!("{}.assets.json", stack.name);
         let assets = asset_manifest(app, index, &template_file, &template_hash);
         files.push((template_file.clone(), template_text.into_bytes()));
-        files.push((assets_file.clone(), json::to_indented(&assets, 2).into_bytes()));
+        files.push((
+            assets_file.clone(),
+            json::to_indented(&assets, 2).into_bytes(),
+        ));
         for a in &stack.assets {
             if !stage.iter().any(|(name, _)| *name == a.staged_name) {
                 stage.push((a.staged_name.clone(), a.stage.clone()));
             }
         }
-        let (asset_artifact, stack_artifact) = stack_artifacts(app, index, &template_file, &assets_file, &template_hash);
+        let (asset_artifact, stack_artifact) =
+            stack_artifacts(app, index, &template_file, &assets_file, &template_hash);
         artifacts.insert(format!("{}.assets", stack.name), asset_artifact);
         artifacts.insert(stack.name.clone(), stack_artifact);
     }
-    artifacts.insert("Tree".into(), json!({"type": "cdk:tree", "properties": {"file": "tree.json"}}));
+    artifacts.insert(
+        "Tree".into(),
+        json!({"type": "cdk:tree", "properties": {"file": "tree.json"}}),
+    );
 
     let mut manifest = JMap::new();
     manifest.insert("version".into(), J::String(MANIFEST_VERSION.into()));
@@ -89,13 +106,29 @@ pub fn synthesize(app: &mut App) -> Result<Assembly, SynthError> {
             .collect();
         manifest.insert("missing".into(), J::Array(missing));
     }
-    manifest.insert("minimumCliVersion".into(), J::String(MINIMUM_CLI_VERSION.into()));
+    manifest.insert(
+        "minimumCliVersion".into(),
+        J::String(MINIMUM_CLI_VERSION.into()),
+    );
 
-    files.push(("tree.json".into(), json::to_compact(&tree_json(&app.tree)).into_bytes()));
-    files.push(("cdk.out".into(), json::to_compact(&json!({"version": MANIFEST_VERSION})).into_bytes()));
+    files.push((
+        "tree.json".into(),
+        json::to_compact(&tree_json(&app.tree)).into_bytes(),
+    ));
+    files.push((
+        "cdk.out".into(),
+        json::to_compact(&json!({"version": MANIFEST_VERSION})).into_bytes(),
+    ));
     // The manifest goes last: the CLI reads nothing until it exists.
-    files.push(("manifest.json".into(), json::to_indented(&J::Object(manifest), 2).into_bytes()));
-    Ok(Assembly { files, stage, stack_names: app.stacks.iter().map(|s| s.name.clone()).collect() })
+    files.push((
+        "manifest.json".into(),
+        json::to_indented(&J::Object(manifest), 2).into_bytes(),
+    ));
+    Ok(Assembly {
+        files,
+        stage,
+        stack_names: app.stacks.iter().map(|s| s.name.clone()).collect(),
+    })
 }
 
 pub fn hex(bytes: &[u8]) -> String {
@@ -120,10 +153,17 @@ fn analytics_string() -> String {
     use base64::Engine;
     use std::io::Write;
     let plaintext = format!("{}!mlspace-cdk.App", env!("CARGO_PKG_VERSION"));
-    let mut gz = flate2::GzBuilder::new().mtime(0).operating_system(255).write(Vec::new(), flate2::Compression::default());
-    gz.write_all(plaintext.as_bytes()).expect("writing to memory");
+    let mut gz = flate2::GzBuilder::new()
+        .mtime(0)
+        .operating_system(255)
+        .write(Vec::new(), flate2::Compression::default());
+    gz.write_all(plaintext.as_bytes())
+        .expect("writing to memory");
     let bytes = gz.finish().expect("writing to memory");
-    format!("v2:deflate64:{}", base64::engine::general_purpose::STANDARD.encode(bytes))
+    format!(
+        "v2:deflate64:{}",
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -169,7 +209,13 @@ fn resolve_cross_stack_references(app: &mut App) -> Result<(), SynthError> {
                     });
                 }
                 if let Some(attr) = attr {
-                    ensure_export(app, producer, target, attr.as_deref(), &app.tree.path(node).joined())?;
+                    ensure_export(
+                        app,
+                        producer,
+                        target,
+                        attr.as_deref(),
+                        &app.tree.path(node).joined(),
+                    )?;
                 }
                 app.add_stack_dependency(consumer.index, producer);
             }
@@ -188,10 +234,15 @@ fn collect_refs(v: &Value, out: &mut Vec<(NodeId, Option<Option<String>>)>) {
     match v {
         Value::Ref(n) => out.push((*n, Some(None))),
         Value::GetAtt(n, a) => out.push((*n, Some(Some(a.clone())))),
-        Value::List(items) | Value::Join(_, items) => items.iter().for_each(|i| collect_refs(i, out)),
+        Value::List(items) | Value::Join(_, items) => {
+            items.iter().for_each(|i| collect_refs(i, out))
+        }
         Value::Map(m) => m.values().for_each(|i| collect_refs(i, out)),
         Value::Sub(_, Some(m)) => m.values().for_each(|i| collect_refs(i, out)),
-        Value::Select(_, b) | Value::Split(_, b) | Value::ImportValue(b) | Value::Intrinsic(_, b) => collect_refs(b, out),
+        Value::Select(_, b)
+        | Value::Split(_, b)
+        | Value::ImportValue(b)
+        | Value::Intrinsic(_, b) => collect_refs(b, out),
         _ => {}
     }
 }
@@ -212,7 +263,12 @@ fn element_values(kind: &ElementKind, f: &mut dyn FnMut(&Value)) {
     }
 }
 
-fn reference_json(app: &App, target: NodeId, attr: Option<&str>, path: &str) -> Result<J, SynthError> {
+fn reference_json(
+    app: &App,
+    target: NodeId,
+    attr: Option<&str>,
+    path: &str,
+) -> Result<J, SynthError> {
     let lid = logical_id_of(app, target, path)?;
     Ok(match attr {
         None => json!({"Ref": lid}),
@@ -220,14 +276,32 @@ fn reference_json(app: &App, target: NodeId, attr: Option<&str>, path: &str) -> 
     })
 }
 
-fn export_output_id(app: &App, target: NodeId, attr: Option<&str>, path: &str) -> Result<String, SynthError> {
-    Ok(format!("Output{}", json::to_compact(&reference_json(app, target, attr, path)?)))
+fn export_output_id(
+    app: &App,
+    target: NodeId,
+    attr: Option<&str>,
+    path: &str,
+) -> Result<String, SynthError> {
+    Ok(format!(
+        "Output{}",
+        json::to_compact(&reference_json(app, target, attr, path)?)
+    ))
 }
 
-fn ensure_export(app: &mut App, producer: usize, target: NodeId, attr: Option<&str>, path: &str) -> Result<(), SynthError> {
+fn ensure_export(
+    app: &mut App,
+    producer: usize,
+    target: NodeId,
+    attr: Option<&str>,
+    path: &str,
+) -> Result<(), SynthError> {
     let id = export_output_id(app, target, attr, path)?;
     let exports = app.construct_once(app.stacks[producer].node, "Exports");
-    if app.tree.child(exports, &super::logical_id::sanitize_construct_id(&id)).is_some() {
+    if app
+        .tree
+        .child(exports, &super::logical_id::sanitize_construct_id(&id))
+        .is_some()
+    {
         return Ok(());
     }
     let export_name = export_name(&app.stacks[producer].name, &id);
@@ -235,23 +309,43 @@ fn ensure_export(app: &mut App, producer: usize, target: NodeId, attr: Option<&s
         None => Value::Ref(target),
         Some(a) => Value::GetAtt(target, a.to_string()),
     };
-    app.output(exports, &id, Output { value, description: None, export_name: Some(Value::String(export_name)), condition: None });
+    app.output(
+        exports,
+        &id,
+        Output {
+            value,
+            description: None,
+            export_name: Some(Value::String(export_name)),
+            condition: None,
+        },
+    );
     Ok(())
 }
 
 /// `<stack name>:` + the unique id of `Exports/<id>`, keeping the end when it is too long.
 pub fn export_name(stack_name: &str, output_id: &str) -> String {
     let prefix = format!("{stack_name}:");
-    let local = make_unique_id(&["Exports", &super::logical_id::sanitize_construct_id(output_id)]);
+    let local = make_unique_id(&[
+        "Exports",
+        &super::logical_id::sanitize_construct_id(output_id),
+    ]);
     let keep = MAX_EXPORT_NAME_LEN.saturating_sub(prefix.len());
     let start = local.len().saturating_sub(keep);
     format!("{prefix}{}", &local[start..])
 }
 
 /// The name under which a consumer imports a cross-stack reference.
-fn import_name(app: &App, target: NodeId, attr: Option<&str>, path: &str) -> Result<String, SynthError> {
+fn import_name(
+    app: &App,
+    target: NodeId,
+    attr: Option<&str>,
+    path: &str,
+) -> Result<String, SynthError> {
     let (_, producer) = app.tree.stack_of(target).expect("elements live in stacks");
-    Ok(export_name(&app.stacks[producer].name, &export_output_id(app, target, attr, path)?))
+    Ok(export_name(
+        &app.stacks[producer].name,
+        &export_output_id(app, target, attr, path)?,
+    ))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -265,17 +359,29 @@ fn add_bootstrap_rules(app: &mut App) {
         }
         let mut param = Map::new();
         param.insert("Type".into(), "AWS::SSM::Parameter::Value<String>".into());
-        param.insert("Default".into(), format!("/cdk-bootstrap/{qualifier}/version").into());
+        param.insert(
+            "Default".into(),
+            format!("/cdk-bootstrap/{qualifier}/version").into(),
+        );
         // compat: the CLI hides parameters whose description ends with [cdk:skip].
         param.insert(
             "Description".into(),
             "Version of the CDK Bootstrap resources in this environment, automatically retrieved from SSM Parameter Store. [cdk:skip]".into(),
         );
-        let parameter = app.element(stack.node, "BootstrapVersion", ElementKind::Parameter(param));
-        let old_versions: Vec<Value> = (1..REQUIRED_BOOTSTRAP_VERSION).map(|v| Value::String(v.to_string())).collect();
+        let parameter = app.element(
+            stack.node,
+            "BootstrapVersion",
+            ElementKind::Parameter(param),
+        );
+        let old_versions: Vec<Value> = (1..REQUIRED_BOOTSTRAP_VERSION)
+            .map(|v| Value::String(v.to_string()))
+            .collect();
         let assert = Value::intrinsic(
             "Fn::Not",
-            Value::List(vec![Value::intrinsic("Fn::Contains", Value::List(vec![Value::List(old_versions), Value::Ref(parameter)]))]),
+            Value::List(vec![Value::intrinsic(
+                "Fn::Contains",
+                Value::List(vec![Value::List(old_versions), Value::Ref(parameter)]),
+            )]),
         );
         let rule = crate::map! {
             "Assertions" => Value::List(vec![crate::map! {
@@ -291,10 +397,13 @@ fn add_bootstrap_rules(app: &mut App) {
 // Phase 4: templates
 
 pub fn logical_id_of(app: &App, node: NodeId, referrer: &str) -> Result<String, SynthError> {
-    let element = app.tree.element(node).ok_or_else(|| SynthError::NotAnElement {
-        path: referrer.to_string(),
-        target: app.tree.path(node).joined(),
-    })?;
+    let element = app
+        .tree
+        .element(node)
+        .ok_or_else(|| SynthError::NotAnElement {
+            path: referrer.to_string(),
+            target: app.tree.path(node).joined(),
+        })?;
     Ok(match &element.logical_id_override {
         Some(id) => id.clone(),
         None => make_unique_id(&app.tree.path_below_stack(node)),
@@ -308,7 +417,12 @@ pub fn render_value(app: &App, stack: usize, v: &Value, path: &str) -> Result<J,
         Value::Bool(b) => J::Bool(*b),
         Value::Number(n) => J::Number(n.clone()),
         Value::String(s) => J::String(s.clone()),
-        Value::List(items) => J::Array(items.iter().map(|i| render_value(app, stack, i, path)).collect::<Result<_, _>>()?),
+        Value::List(items) => J::Array(
+            items
+                .iter()
+                .map(|i| render_value(app, stack, i, path))
+                .collect::<Result<_, _>>()?,
+        ),
         Value::Map(m) => J::Object(render_map(app, stack, m, path)?),
         Value::Ref(n) | Value::GetAtt(n, _) => {
             let attr = match v {
@@ -324,7 +438,10 @@ pub fn render_value(app: &App, stack: usize, v: &Value, path: &str) -> Result<J,
         }
         Value::Pseudo(p) => json!({"Ref": p.name()}),
         Value::Join(d, items) => {
-            let parts: Vec<J> = items.iter().map(|i| render_value(app, stack, i, path)).collect::<Result<_, _>>()?;
+            let parts: Vec<J> = items
+                .iter()
+                .map(|i| render_value(app, stack, i, path))
+                .collect::<Result<_, _>>()?;
             json!({"Fn::Join": [d, parts]})
         }
         Value::Sub(s, vars) => match vars {
@@ -333,7 +450,9 @@ pub fn render_value(app: &App, stack: usize, v: &Value, path: &str) -> Result<J,
         },
         Value::Select(i, list) => json!({"Fn::Select": [i, render_value(app, stack, list, path)?]}),
         Value::Split(d, s) => json!({"Fn::Split": [d, render_value(app, stack, s, path)?]}),
-        Value::ImportValue(name) => json!({"Fn::ImportValue": render_value(app, stack, name, path)?}),
+        Value::ImportValue(name) => {
+            json!({"Fn::ImportValue": render_value(app, stack, name, path)?})
+        }
         Value::Intrinsic(name, arg) => {
             let mut m = JMap::new();
             m.insert((*name).to_string(), render_value(app, stack, arg, path)?);
@@ -343,7 +462,9 @@ pub fn render_value(app: &App, stack: usize, v: &Value, path: &str) -> Result<J,
 }
 
 fn render_map(app: &App, stack: usize, m: &Map, path: &str) -> Result<JMap<String, J>, SynthError> {
-    m.iter().map(|(k, v)| Ok((k.clone(), render_value(app, stack, v, path)?))).collect()
+    m.iter()
+        .map(|(k, v)| Ok((k.clone(), render_value(app, stack, v, path)?)))
+        .collect()
 }
 
 fn render_template(app: &App, index: usize) -> Result<J, SynthError> {
@@ -351,7 +472,9 @@ fn render_template(app: &App, index: usize) -> Result<J, SynthError> {
     let mut sections: JMap<String, J> = JMap::new();
     let mut seen: HashMap<String, String> = HashMap::new();
     for node in app.tree.preorder(stack.node) {
-        let Some(element) = app.tree.element(node) else { continue };
+        let Some(element) = app.tree.element(node) else {
+            continue;
+        };
         let path = app.tree.path(node).joined();
         let lid = logical_id_of(app, node, &path)?;
         if !is_valid_logical_id(&lid) {
@@ -359,7 +482,12 @@ fn render_template(app: &App, index: usize) -> Result<J, SynthError> {
         }
         let section = element.kind.section();
         if let Some(first) = seen.insert(format!("{section}/{lid}"), path.clone()) {
-            return Err(SynthError::DuplicateLogicalId { stack: stack.name.clone(), id: lid, first, second: path });
+            return Err(SynthError::DuplicateLogicalId {
+                stack: stack.name.clone(),
+                id: lid,
+                first,
+                second: path,
+            });
         }
         let body = match &element.kind {
             ElementKind::Resource(r) => render_resource(app, index, node, r, &path)?,
@@ -370,7 +498,10 @@ fn render_template(app: &App, index: usize) -> Result<J, SynthError> {
                 }
                 m.insert("Value".into(), render_value(app, index, &o.value, &path)?);
                 if let Some(name) = &o.export_name {
-                    m.insert("Export".into(), json!({"Name": render_value(app, index, name, &path)?}));
+                    m.insert(
+                        "Export".into(),
+                        json!({"Name": render_value(app, index, name, &path)?}),
+                    );
                 }
                 if let Some(c) = &o.condition {
                     m.insert("Condition".into(), J::String(c.clone()));
@@ -390,7 +521,13 @@ fn render_template(app: &App, index: usize) -> Result<J, SynthError> {
     Ok(J::Object(sections))
 }
 
-pub fn render_resource(app: &App, stack: usize, node: NodeId, r: &Resource, path: &str) -> Result<J, SynthError> {
+pub fn render_resource(
+    app: &App,
+    stack: usize,
+    node: NodeId,
+    r: &Resource,
+    path: &str,
+) -> Result<J, SynthError> {
     let mut props = render_map(app, stack, &r.properties, path)?;
     apply_stack_tags(&mut props, &r.resource_type, &app.stacks[stack].tags);
     if r.sorts_properties() {
@@ -403,7 +540,10 @@ pub fn render_resource(app: &App, stack: usize, node: NodeId, r: &Resource, path
     }
     let depends_on = depends_on_ids(app, stack, node, r, path)?;
     if !depends_on.is_empty() {
-        m.insert("DependsOn".into(), J::Array(depends_on.into_iter().map(J::String).collect()));
+        m.insert(
+            "DependsOn".into(),
+            J::Array(depends_on.into_iter().map(J::String).collect()),
+        );
     }
     if let Some(p) = &r.creation_policy {
         m.insert("CreationPolicy".into(), render_value(app, stack, p, path)?);
@@ -438,18 +578,30 @@ pub fn render_resource(app: &App, stack: usize, node: NodeId, r: &Resource, path
 
 /// Logical ids of the resources a resource depends on, in the same stack, sorted by construct
 /// path as aws-cdk-lib sorts them (compat: `localeCompare`).
-fn depends_on_ids(app: &App, stack: usize, node: NodeId, r: &Resource, path: &str) -> Result<Vec<String>, SynthError> {
+fn depends_on_ids(
+    app: &App,
+    stack: usize,
+    node: NodeId,
+    r: &Resource,
+    path: &str,
+) -> Result<Vec<String>, SynthError> {
     let mut targets: Vec<NodeId> = Vec::new();
     for t in &r.depends_on {
         for n in app.tree.preorder(*t) {
-            let is_resource = matches!(app.tree.element(n).map(|e| &e.kind), Some(ElementKind::Resource(_)));
+            let is_resource = matches!(
+                app.tree.element(n).map(|e| &e.kind),
+                Some(ElementKind::Resource(_))
+            );
             let same_stack = app.tree.stack_of(n).map(|(_, s)| s) == Some(stack);
             if is_resource && same_stack && n != node && !targets.contains(&n) {
                 targets.push(n);
             }
         }
     }
-    let mut keyed: Vec<(String, NodeId)> = targets.into_iter().map(|n| (app.tree.path(n).joined(), n)).collect();
+    let mut keyed: Vec<(String, NodeId)> = targets
+        .into_iter()
+        .map(|n| (app.tree.path(n).joined(), n))
+        .collect();
     keyed.sort_by(|a, b| super::collate::locale_compare(&a.0, &b.0));
     let mut ids: Vec<String> = Vec::new();
     for (_, n) in keyed {
@@ -466,7 +618,9 @@ fn apply_stack_tags(props: &mut JMap<String, J>, resource_type: &str, tags: &[(S
     if tags.is_empty() {
         return;
     }
-    let Some(format) = tag_format(resource_type) else { return };
+    let Some(format) = tag_format(resource_type) else {
+        return;
+    };
     let mut merged: Vec<(String, J)> = Vec::new();
     let mut upsert = |k: String, v: J| match merged.iter_mut().find(|(key, _)| *key == k) {
         Some(entry) => entry.1 = v,
@@ -475,12 +629,15 @@ fn apply_stack_tags(props: &mut JMap<String, J>, resource_type: &str, tags: &[(S
     match (format, props.get("Tags")) {
         (TagFormat::List, Some(J::Array(items))) => {
             for item in items {
-                if let (Some(k), Some(v)) = (item.get("Key").and_then(J::as_str), item.get("Value")) {
+                if let (Some(k), Some(v)) = (item.get("Key").and_then(J::as_str), item.get("Value"))
+                {
                     upsert(k.to_string(), v.clone());
                 }
             }
         }
-        (TagFormat::Map, Some(J::Object(m))) => m.iter().for_each(|(k, v)| upsert(k.clone(), v.clone())),
+        (TagFormat::Map, Some(J::Object(m))) => {
+            m.iter().for_each(|(k, v)| upsert(k.clone(), v.clone()))
+        }
         _ => {}
     }
     for (k, v) in tags {
@@ -488,7 +645,12 @@ fn apply_stack_tags(props: &mut JMap<String, J>, resource_type: &str, tags: &[(S
     }
     merged.sort_by(|a, b| a.0.cmp(&b.0));
     let rendered = match format {
-        TagFormat::List => J::Array(merged.into_iter().map(|(k, v)| json!({"Key": k, "Value": v})).collect()),
+        TagFormat::List => J::Array(
+            merged
+                .into_iter()
+                .map(|(k, v)| json!({"Key": k, "Value": v}))
+                .collect(),
+        ),
         TagFormat::Map => J::Object(merged.into_iter().collect()),
     };
     props.insert("Tags".into(), rendered);
@@ -505,10 +667,18 @@ struct Synthesizer<'a> {
 
 impl Synthesizer<'_> {
     fn role(&self, kind: &str) -> String {
-        format!("arn:${{AWS::Partition}}:iam::{a}:role/cdk-{q}-{kind}-role-{a}-{r}", a = self.account, q = self.qualifier, r = self.region)
+        format!(
+            "arn:${{AWS::Partition}}:iam::{a}:role/cdk-{q}-{kind}-role-{a}-{r}",
+            a = self.account,
+            q = self.qualifier,
+            r = self.region
+        )
     }
     fn bucket(&self) -> String {
-        format!("cdk-{}-assets-{}-{}", self.qualifier, self.account, self.region)
+        format!(
+            "cdk-{}-assets-{}-{}",
+            self.qualifier, self.account, self.region
+        )
     }
     fn version_parameter(&self) -> String {
         format!("/cdk-bootstrap/{}/version", self.qualifier)
@@ -517,7 +687,11 @@ impl Synthesizer<'_> {
 
 fn synthesizer_of(app: &App, index: usize) -> Synthesizer<'_> {
     let env = &app.stacks[index].env;
-    Synthesizer { qualifier: app.qualifier(), account: &env.account, region: &env.region }
+    Synthesizer {
+        qualifier: app.qualifier(),
+        account: &env.account,
+        region: &env.region,
+    }
 }
 
 fn asset_manifest(app: &App, index: usize, template_file: &str, template_hash: &str) -> J {
@@ -529,9 +703,17 @@ fn asset_manifest(app: &App, index: usize, template_file: &str, template_hash: &
         dest.insert("bucketName".into(), J::String(syn.bucket()));
         dest.insert("objectKey".into(), J::String(object_key.into()));
         dest.insert("region".into(), J::String(syn.region.into()));
-        dest.insert("assumeRoleArn".into(), J::String(syn.role("file-publishing")));
+        dest.insert(
+            "assumeRoleArn".into(),
+            J::String(syn.role("file-publishing")),
+        );
         let dest = J::Object(dest);
-        let dest_id = format!("{}-{}-{}", syn.account, syn.region, &hex(&Sha256::digest(json::to_compact(&dest).as_bytes()))[..8]);
+        let dest_id = format!(
+            "{}-{}-{}",
+            syn.account,
+            syn.region,
+            &hex(&Sha256::digest(json::to_compact(&dest).as_bytes()))[..8]
+        );
         let display = files
             .get(hash)
             .and_then(|f: &J| f.get("displayName"))
@@ -542,14 +724,40 @@ fn asset_manifest(app: &App, index: usize, template_file: &str, template_hash: &
             json!({"displayName": display, "source": {"path": path, "packaging": packaging}, "destinations": {dest_id: dest}}),
         );
     };
-    for StackAsset { display_name, hash, packaging, staged_name, object_key, .. } in &stack.assets {
-        add(hash, display_name, staged_name, packaging.as_str(), object_key);
+    for StackAsset {
+        display_name,
+        hash,
+        packaging,
+        staged_name,
+        object_key,
+        ..
+    } in &stack.assets
+    {
+        add(
+            hash,
+            display_name,
+            staged_name,
+            packaging.as_str(),
+            object_key,
+        );
     }
-    add(template_hash, &format!("{} Template", stack.name), template_file, "file", &format!("{template_hash}.json"));
+    add(
+        template_hash,
+        &format!("{} Template", stack.name),
+        template_file,
+        "file",
+        &format!("{template_hash}.json"),
+    );
     json!({"version": MANIFEST_VERSION, "files": J::Object(files), "dockerImages": {}})
 }
 
-fn stack_artifacts(app: &App, index: usize, template_file: &str, assets_file: &str, template_hash: &str) -> (J, J) {
+fn stack_artifacts(
+    app: &App,
+    index: usize,
+    template_file: &str,
+    assets_file: &str,
+    template_hash: &str,
+) -> (J, J) {
     let syn = synthesizer_of(app, index);
     let stack = &app.stacks[index];
     let asset_artifact = json!({
@@ -562,31 +770,68 @@ fn stack_artifacts(app: &App, index: usize, template_file: &str, assets_file: &s
     });
     let mut props = JMap::new();
     props.insert("templateFile".into(), J::String(template_file.into()));
-    props.insert("terminationProtection".into(), J::Bool(stack.termination_protection));
+    props.insert(
+        "terminationProtection".into(),
+        J::Bool(stack.termination_protection),
+    );
     if !stack.tags.is_empty() {
-        props.insert("tags".into(), J::Object(stack.tags.iter().map(|(k, v)| (k.clone(), J::String(v.clone()))).collect()));
+        props.insert(
+            "tags".into(),
+            J::Object(
+                stack
+                    .tags
+                    .iter()
+                    .map(|(k, v)| (k.clone(), J::String(v.clone())))
+                    .collect(),
+            ),
+        );
     }
     props.insert("validateOnSynth".into(), J::Bool(false));
     props.insert("assumeRoleArn".into(), J::String(syn.role("deploy")));
-    props.insert("cloudFormationExecutionRoleArn".into(), J::String(syn.role("cfn-exec")));
-    props.insert("stackTemplateAssetObjectUrl".into(), J::String(format!("s3://{}/{template_hash}.json", syn.bucket())));
-    props.insert("requiresBootstrapStackVersion".into(), json!(REQUIRED_BOOTSTRAP_VERSION));
-    props.insert("bootstrapStackVersionSsmParameter".into(), J::String(syn.version_parameter()));
-    props.insert("additionalDependencies".into(), json!([format!("{}.assets", stack.name)]));
+    props.insert(
+        "cloudFormationExecutionRoleArn".into(),
+        J::String(syn.role("cfn-exec")),
+    );
+    props.insert(
+        "stackTemplateAssetObjectUrl".into(),
+        J::String(format!("s3://{}/{template_hash}.json", syn.bucket())),
+    );
+    props.insert(
+        "requiresBootstrapStackVersion".into(),
+        json!(REQUIRED_BOOTSTRAP_VERSION),
+    );
+    props.insert(
+        "bootstrapStackVersionSsmParameter".into(),
+        J::String(syn.version_parameter()),
+    );
+    props.insert(
+        "additionalDependencies".into(),
+        json!([format!("{}.assets", stack.name)]),
+    );
     props.insert(
         "lookupRole".into(),
         json!({"arn": syn.role("lookup"), "requiresBootstrapStackVersion": LOOKUP_ROLE_BOOTSTRAP_VERSION, "bootstrapStackVersionSsmParameter": syn.version_parameter()}),
     );
-    let mut dependencies: Vec<J> = stack.dependencies.iter().map(|d| J::String(app.stacks[*d].name.clone())).collect();
+    let mut dependencies: Vec<J> = stack
+        .dependencies
+        .iter()
+        .map(|d| J::String(app.stacks[*d].name.clone()))
+        .collect();
     dependencies.push(J::String(format!("{}.assets", stack.name)));
 
     let mut artifact = JMap::new();
     artifact.insert("type".into(), J::String("aws:cloudformation:stack".into()));
-    artifact.insert("environment".into(), J::String(format!("aws://{}/{}", stack.env.account, stack.env.region)));
+    artifact.insert(
+        "environment".into(),
+        J::String(format!("aws://{}/{}", stack.env.account, stack.env.region)),
+    );
     artifact.insert("properties".into(), J::Object(props));
     artifact.insert("dependencies".into(), J::Array(dependencies));
     artifact.insert("metadata".into(), J::Object(stack_metadata(app, index)));
-    artifact.insert("displayName".into(), J::String(app.tree.path(stack.node).joined()));
+    artifact.insert(
+        "displayName".into(),
+        J::String(app.tree.path(stack.node).joined()),
+    );
     (asset_artifact, J::Object(artifact))
 }
 
@@ -597,7 +842,11 @@ fn stack_metadata(app: &App, index: usize) -> JMap<String, J> {
         let path = app.tree.path(node).joined();
         let mut entries = Vec::new();
         if node == stack.node && !stack.tags.is_empty() {
-            let tags: Vec<J> = stack.tags.iter().map(|(k, v)| json!({"Key": k, "Value": v})).collect();
+            let tags: Vec<J> = stack
+                .tags
+                .iter()
+                .map(|(k, v)| json!({"Key": k, "Value": v}))
+                .collect();
             entries.push(json!({"type": "aws:cdk:stack-tags", "data": tags}));
         }
         for entry in &app.tree.node(node).metadata {
@@ -624,7 +873,14 @@ fn tree_json(tree: &Tree) -> J {
     fn node_json(tree: &Tree, n: NodeId) -> J {
         let node = tree.node(n);
         let mut m = JMap::new();
-        m.insert("id".into(), J::String(if n == Tree::ROOT { "App".into() } else { node.id.clone() }));
+        m.insert(
+            "id".into(),
+            J::String(if n == Tree::ROOT {
+                "App".into()
+            } else {
+                node.id.clone()
+            }),
+        );
         m.insert("path".into(), J::String(tree.path(n).joined()));
         let mut children = JMap::new();
         for c in &node.children {
@@ -638,7 +894,10 @@ fn tree_json(tree: &Tree) -> J {
         }
         if let NodeKind::Element(e) = &node.kind {
             if let ElementKind::Resource(r) = &e.kind {
-                m.insert("attributes".into(), json!({"aws:cdk:cloudformation:type": r.resource_type}));
+                m.insert(
+                    "attributes".into(),
+                    json!({"aws:cdk:cloudformation:type": r.resource_type}),
+                );
             }
         }
         J::Object(m)

@@ -11,7 +11,9 @@ use serde_json::{Map, Value};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ToolkitError {
-    #[error("CDK_CONTEXT_JSON is not a JSON object: {0}; run the app through the cdk CLI or unset it")]
+    #[error(
+        "CDK_CONTEXT_JSON is not a JSON object: {0}; run the app through the cdk CLI or unset it"
+    )]
     ContextEnv(String),
     #[error("{path}: {message}")]
     ContextFile { path: PathBuf, message: String },
@@ -30,7 +32,10 @@ pub fn cli_settings() -> Map<String, Value> {
     m.insert("aws:cdk:enable-path-metadata".into(), Value::Bool(true));
     m.insert("aws:cdk:enable-asset-metadata".into(), Value::Bool(true));
     m.insert("aws:cdk:version-reporting".into(), Value::Bool(true));
-    m.insert("aws:cdk:bundling-stacks".into(), Value::Array(vec![Value::String("**".into())]));
+    m.insert(
+        "aws:cdk:bundling-stacks".into(),
+        Value::Array(vec![Value::String("**".into())]),
+    );
     m
 }
 
@@ -68,16 +73,27 @@ pub fn invocation(
         }
         context.extend(cli_settings());
     }
-    Ok(Invocation { outdir, context, from_cli })
+    Ok(Invocation {
+        outdir,
+        context,
+        from_cli,
+    })
 }
 
 fn read_object(path: &Path) -> Result<Map<String, Value>, ToolkitError> {
-    let err = |message: String| ToolkitError::ContextFile { path: path.to_path_buf(), message };
+    let err = |message: String| ToolkitError::ContextFile {
+        path: path.to_path_buf(),
+        message,
+    };
     let text = fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
     match serde_json::from_str::<Value>(&text) {
         Ok(Value::Object(m)) => Ok(m),
         Ok(_) => Err(err("expected a JSON object".into())),
-        Err(e) => Err(err(format!("line {}, column {}: {e}", e.line(), e.column()))),
+        Err(e) => Err(err(format!(
+            "line {}, column {}: {e}",
+            e.line(),
+            e.column()
+        ))),
     }
 }
 
@@ -94,19 +110,33 @@ mod tests {
         let vars: HashMap<&str, String> = HashMap::from([
             ("CDK_OUTDIR", "out".to_string()),
             ("CDK_CONTEXT_JSON", r#"{"a": 1, "b": 1}"#.to_string()),
-            ("CONTEXT_OVERFLOW_LOCATION_ENV", overflow.display().to_string()),
+            (
+                "CONTEXT_OVERFLOW_LOCATION_ENV",
+                overflow.display().to_string(),
+            ),
         ]);
         let inv = invocation(dir.path(), None, &|k| vars.get(k).cloned()).unwrap();
         assert!(inv.from_cli);
         assert_eq!(inv.outdir, PathBuf::from("out"));
-        assert_eq!(Value::Object(inv.context), serde_json::json!({"a": 1, "b": 2, "c": 3}));
+        assert_eq!(
+            Value::Object(inv.context),
+            serde_json::json!({"a": 1, "b": 2, "c": 3})
+        );
     }
 
     #[test]
     fn standalone_reads_project_context_like_the_cli() {
         let dir = tempfile::tempdir().unwrap();
-        fs::write(dir.path().join("cdk.json"), r#"{"app": "x", "context": {"k": "json"}}"#).unwrap();
-        fs::write(dir.path().join("cdk.context.json"), r#"{"k": "ctx", "az": [1]}"#).unwrap();
+        fs::write(
+            dir.path().join("cdk.json"),
+            r#"{"app": "x", "context": {"k": "json"}}"#,
+        )
+        .unwrap();
+        fs::write(
+            dir.path().join("cdk.context.json"),
+            r#"{"k": "ctx", "az": [1]}"#,
+        )
+        .unwrap();
         let inv = invocation(dir.path(), None, &|_| None).unwrap();
         assert!(!inv.from_cli);
         assert_eq!(inv.context["k"], "json");

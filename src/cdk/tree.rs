@@ -29,7 +29,10 @@ pub enum Metadata {
     /// `aws:cdk:logicalId`, resolved at synthesis (ids can be overridden after creation).
     LogicalId,
     /// Any other entry, e.g. `aws:cdk:warning` or `aws:cdk:hasPhysicalName`.
-    Entry { kind: String, data: super::value::Value },
+    Entry {
+        kind: String,
+        data: super::value::Value,
+    },
 }
 
 #[derive(Debug)]
@@ -65,7 +68,13 @@ impl Tree {
 
     pub fn new() -> Self {
         Tree {
-            nodes: vec![Node { id: String::new(), parent: None, children: Vec::new(), kind: NodeKind::App, metadata: Vec::new() }],
+            nodes: vec![Node {
+                id: String::new(),
+                parent: None,
+                children: Vec::new(),
+                kind: NodeKind::App,
+                metadata: Vec::new(),
+            }],
         }
     }
 
@@ -78,13 +87,23 @@ impl Tree {
             self.path(parent)
         );
         let node = NodeId(self.nodes.len());
-        self.nodes.push(Node { id, parent: Some(parent), children: Vec::new(), kind, metadata: Vec::new() });
+        self.nodes.push(Node {
+            id,
+            parent: Some(parent),
+            children: Vec::new(),
+            kind,
+            metadata: Vec::new(),
+        });
         self.nodes[parent.0].children.push(node);
         node
     }
 
     pub fn child(&self, parent: NodeId, id: &str) -> Option<NodeId> {
-        self.nodes[parent.0].children.iter().copied().find(|c| self.nodes[c.0].id == id)
+        self.nodes[parent.0]
+            .children
+            .iter()
+            .copied()
+            .find(|c| self.nodes[c.0].id == id)
     }
 
     pub fn node(&self, id: NodeId) -> &Node {

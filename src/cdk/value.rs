@@ -114,8 +114,12 @@ fn write_json_parts(value: &Value, text: &mut String, parts: &mut Vec<Value>) {
     match value {
         Value::Null => text.push_str("null"),
         Value::Bool(b) => text.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => text.push_str(&super::json::to_compact(&serde_json::Value::Number(n.clone()))),
-        Value::String(s) => text.push_str(&super::json::to_compact(&serde_json::Value::String(s.clone()))),
+        Value::Number(n) => text.push_str(&super::json::to_compact(&serde_json::Value::Number(
+            n.clone(),
+        ))),
+        Value::String(s) => text.push_str(&super::json::to_compact(&serde_json::Value::String(
+            s.clone(),
+        ))),
         Value::List(items) => {
             text.push('[');
             for (i, item) in items.iter().enumerate() {
@@ -132,7 +136,9 @@ fn write_json_parts(value: &Value, text: &mut String, parts: &mut Vec<Value>) {
                 if i > 0 {
                     text.push(',');
                 }
-                text.push_str(&super::json::to_compact(&serde_json::Value::String(k.clone())));
+                text.push_str(&super::json::to_compact(&serde_json::Value::String(
+                    k.clone(),
+                )));
                 text.push(':');
                 write_json_parts(v, text, parts);
             }
@@ -181,7 +187,9 @@ pub fn join<I: IntoIterator<Item = V>, V: Into<Value>>(delimiter: &str, parts: I
         };
         for p in flattened {
             match (out.last_mut(), p) {
-                (Some(Value::String(prev)), Value::String(s)) if delimiter.is_empty() => prev.push_str(&s),
+                (Some(Value::String(prev)), Value::String(s)) if delimiter.is_empty() => {
+                    prev.push_str(&s)
+                }
                 (_, Value::String(s)) if delimiter.is_empty() && s.is_empty() => {}
                 (_, p) => out.push(p),
             }
@@ -260,7 +268,9 @@ impl From<&serde_json::Value> for Value {
             serde_json::Value::Number(n) => Value::Number(n.clone()),
             serde_json::Value::String(s) => Value::String(s.clone()),
             serde_json::Value::Array(a) => Value::List(a.iter().map(Value::from).collect()),
-            serde_json::Value::Object(o) => Value::Map(o.iter().map(|(k, v)| (k.clone(), Value::from(v))).collect()),
+            serde_json::Value::Object(o) => {
+                Value::Map(o.iter().map(|(k, v)| (k.clone(), Value::from(v))).collect())
+            }
         }
     }
 }
@@ -290,12 +300,27 @@ mod tests {
     #[test]
     fn concat_merges_and_folds() {
         assert_eq!(concat(["a", "b", ""]), Value::from("ab"));
-        let v = concat([Value::from("arn:"), Pseudo::Partition.into(), Value::from(":iam::"), Value::from("1:root")]);
+        let v = concat([
+            Value::from("arn:"),
+            Pseudo::Partition.into(),
+            Value::from(":iam::"),
+            Value::from("1:root"),
+        ]);
         assert_eq!(
             v,
-            Value::Join("".into(), vec!["arn:".into(), Pseudo::Partition.into(), ":iam::1:root".into()])
+            Value::Join(
+                "".into(),
+                vec![
+                    "arn:".into(),
+                    Pseudo::Partition.into(),
+                    ":iam::1:root".into()
+                ]
+            )
         );
-        assert_eq!(concat([Value::Pseudo(Pseudo::Region)]), Value::Pseudo(Pseudo::Region));
+        assert_eq!(
+            concat([Value::Pseudo(Pseudo::Region)]),
+            Value::Pseudo(Pseudo::Region)
+        );
         let nested = concat([v.clone(), Value::from("/x")]);
         match nested {
             Value::Join(_, parts) => assert_eq!(parts.len(), 3),
@@ -317,6 +342,9 @@ mod tests {
                 ]
             )
         );
-        assert_eq!(map! { "a" => "b\"" }.to_json_string(), Value::from(r#"{"a":"b\""}"#));
+        assert_eq!(
+            map! { "a" => "b\"" }.to_json_string(),
+            Value::from(r#"{"a":"b\""}"#)
+        );
     }
 }

@@ -1,14 +1,14 @@
 //! Reusable AWS constructs on top of the core: what aws-cdk-lib's L2 classes do for MLSpace.
 //! They know CloudFormation and AWS, not MLSpace.
-pub mod ec2;
-pub mod iam;
-pub mod dynamodb;
-pub mod names;
-pub mod s3;
+pub mod apigateway;
 pub mod assets;
 pub mod custom_resources;
+pub mod dynamodb;
+pub mod ec2;
 pub mod events;
 pub mod handlers;
-pub mod s3_deployment;
+pub mod iam;
 pub mod lambda;
-pub mod apigateway;
+pub mod names;
+pub mod s3;
+pub mod s3_deployment;

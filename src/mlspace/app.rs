@@ -58,7 +58,10 @@ pub const API_STACKS: &[(&str, apis::ApiKind)] = &[
     ("mlspace-emr-apis", apis::ApiKind::Emr),
     ("mlspace-app-config-apis", apis::ApiKind::AppConfiguration),
     ("mlspace-group-apis", apis::ApiKind::Groups),
-    ("mlspace-group-membership-history-apis", apis::ApiKind::GroupMembershipHistory),
+    (
+        "mlspace-group-membership-history-apis",
+        apis::ApiKind::GroupMembershipHistory,
+    ),
     ("mlspace-translate-apis", apis::ApiKind::Translate),
 ];
 
@@ -66,7 +69,11 @@ pub const API_STACKS: &[(&str, apis::ApiKind)] = &[
 pub fn build(app: &mut App, ctx: &Ctx) -> Result<(), super::run::RunError> {
     let tags = infrastructure_tags(ctx);
     let stack = |app: &mut App, id: &str, tagged: bool| -> StackRef {
-        app.add_stack(id, ctx.env.clone(), if tagged { tags.clone() } else { Vec::new() })
+        app.add_stack(
+            id,
+            ctx.env.clone(),
+            if tagged { tags.clone() } else { Vec::new() },
+        )
     };
 
     let vpc_stack = stack(app, "mlspace-vpc", false);
@@ -100,7 +107,17 @@ pub fn build(app: &mut App, ctx: &Ctx) -> Result<(), super::run::RunError> {
             continue;
         }
         let s = stack(app, id, true);
-        apis::build(app, s, ctx, *kind, &apis::ApiInputs { vpc: &vpc, iam: &iam, web: &web })?;
+        apis::build(
+            app,
+            s,
+            ctx,
+            *kind,
+            &apis::ApiInputs {
+                vpc: &vpc,
+                iam: &iam,
+                web: &web,
+            },
+        )?;
         api_stacks.push(s);
     }
 

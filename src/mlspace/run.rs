@@ -33,7 +33,11 @@ pub enum RunError {
     #[error(transparent)]
     Write(#[from] WriteError),
     #[error("cannot read {path}: {source}; {hint}")]
-    SourceFile { path: PathBuf, source: std::io::Error, hint: &'static str },
+    SourceFile {
+        path: PathBuf,
+        source: std::io::Error,
+        hint: &'static str,
+    },
     #[error("{0}")]
     Asset(String),
 }
@@ -60,7 +64,11 @@ pub struct SynthReport {
 
 /// Synthesize the MLSpace app whose source root is `--source-root` or `cwd`. A relative out
 /// dir is relative to `cwd`, as the cdk CLI means it.
-pub fn synth(cwd: &Path, args: &SynthArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<SynthReport, RunError> {
+pub fn synth(
+    cwd: &Path,
+    args: &SynthArgs,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<SynthReport, RunError> {
     let project_dir = match &args.source_root {
         Some(root) => cwd.join(root),
         None => cwd.to_path_buf(),
@@ -85,7 +93,10 @@ fn synth_into(
     let cfg = &loaded.config;
     let ctx = Ctx {
         cfg,
-        env: Environment { account: cfg.aws_account.clone(), region: cfg.aws_region.clone() },
+        env: Environment {
+            account: cfg.aws_account.clone(),
+            region: cfg.aws_region.clone(),
+        },
         source_root: project_dir.to_path_buf(),
         layer_builder: args.layer_builder,
     };
@@ -93,7 +104,11 @@ fn synth_into(
     build(&mut app, &ctx)?;
     let assembly = synthesize(&mut app)?;
     write_assembly(outdir, &assembly)?;
-    Ok(SynthReport { outdir: outdir.to_path_buf(), stacks: assembly.stack_names, warnings: loaded.warnings })
+    Ok(SynthReport {
+        outdir: outdir.to_path_buf(),
+        stacks: assembly.stack_names,
+        warnings: loaded.warnings,
+    })
 }
 
 impl From<LayerBuilderArg> for super::layers::LayerBuilder {

@@ -11,12 +11,20 @@ pub fn build(app: &mut App, stack: StackRef, web: &WebTierOutputs) {
     // the deployment a new logical id and every deploy redeploys the API.
     app.construct(stack.node, "mlspace-api-deployment");
     app.construct(stack.node, "MLSpaceRestApiRef");
-    let now_ms = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or_default();
+    let now_ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or_default();
     let scope = app.construct(stack.node, &format!("ApiDeployment-{now_ms}"));
     let mut deployment = Resource::new(
         "AWS::ApiGateway::Deployment",
-        crate::cdk::app::props([("RestApiId", Some(web.rest_api_id.clone())), ("StageName", Some("Prod".into()))]),
+        crate::cdk::app::props([
+            ("RestApiId", Some(web.rest_api_id.clone())),
+            ("StageName", Some("Prod".into())),
+        ]),
     );
-    deployment.metadata.insert("aws:cdk:do-not-refactor".into(), true.into());
+    deployment
+        .metadata
+        .insert("aws:cdk:do-not-refactor".into(), true.into());
     app.resource(scope, "Resource", deployment);
 }

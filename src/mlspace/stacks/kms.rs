@@ -37,26 +37,45 @@ pub fn build(app: &mut App, stack: StackRef, ctx: &Ctx) -> KmsOutputs {
         app.construct(stack.node, "imported-kms-key");
         let arn = cfg.existing_kms_master_key_arn.clone();
         let key_id = arn.rsplit('/').next().unwrap_or_default().to_string();
-        return KmsOutputs { key: None, key_arn: arn.into(), key_id: key_id.into() };
+        return KmsOutputs {
+            key: None,
+            key_arn: arn.into(),
+            key_id: key_id.into(),
+        };
     }
 
     app.construct(stack.node, "mlspace-keymanager-role");
-    let account_root = concat(["arn:".into(), Value::Pseudo(Pseudo::Partition), format!(":iam::{}:root", cfg.aws_account).into()]);
+    let account_root = concat([
+        "arn:".into(),
+        Value::Pseudo(Pseudo::Partition),
+        format!(":iam::{}:root", cfg.aws_account).into(),
+    ]);
     let key_manager = concat([
         "arn:".into(),
         Value::Pseudo(Pseudo::Partition),
-        format!(":iam::{}:role/{}", cfg.aws_account, cfg.key_manager_role_name).into(),
+        format!(
+            ":iam::{}:role/{}",
+            cfg.aws_account, cfg.key_manager_role_name
+        )
+        .into(),
     ]);
     let policy = policy_document(&[
-        Statement::allow(&["kms:*"]).principal(Principal::aws(account_root)).on_all(),
-        Statement::allow(KEY_ADMIN_ACTIONS).principal(Principal::aws(key_manager)).on_all(),
+        Statement::allow(&["kms:*"])
+            .principal(Principal::aws(account_root))
+            .on_all(),
+        Statement::allow(KEY_ADMIN_ACTIONS)
+            .principal(Principal::aws(key_manager))
+            .on_all(),
     ]);
 
     let key_scope = app.construct(stack.node, "mlspace-kms-key");
     let mut key = Resource::new(
         "AWS::KMS::Key",
         crate::cdk::app::props([
-            ("Description", Some("KMS key for encrypting the objects in an S3 bucket".into())),
+            (
+                "Description",
+                Some("KMS key for encrypting the objects in an S3 bucket".into()),
+            ),
             ("EnableKeyRotation", Some(false.into())),
             ("KeyPolicy", Some(policy)),
         ]),
@@ -76,5 +95,9 @@ pub fn build(app: &mut App, stack: StackRef, ctx: &Ctx) -> KmsOutputs {
             ]),
         ),
     );
-    KmsOutputs { key: Some(key), key_arn: Value::get_att(key, "Arn"), key_id: Value::Ref(key) }
+    KmsOutputs {
+        key: Some(key),
+        key_arn: Value::get_att(key, "Arn"),
+        key_id: Value::Ref(key),
+    }
 }

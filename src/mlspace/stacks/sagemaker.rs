@@ -19,9 +19,16 @@ pub fn build(app: &mut App, stack: StackRef, ctx: &Ctx) -> Result<(), RunError> 
                 hint: "the notebook lifecycle scripts are part of the MLSpace source tree; run from its root",
             })
     };
-    let on_create = read(CREATE_SCRIPT)?.replace(DATA_BUCKET_PLACEHOLDER, &ctx.bucket_name(&ctx.cfg.data_bucket_name));
+    let on_create = read(CREATE_SCRIPT)?.replace(
+        DATA_BUCKET_PLACEHOLDER,
+        &ctx.bucket_name(&ctx.cfg.data_bucket_name),
+    );
     let on_start = read(START_SCRIPT)?;
-    let hook = |script: String| Value::List(vec![crate::map! { "Content" => Value::intrinsic("Fn::Base64", script.into()) }]);
+    let hook = |script: String| {
+        Value::List(vec![
+            crate::map! { "Content" => Value::intrinsic("Fn::Base64", script.into()) },
+        ])
+    };
 
     app.construct(stack.node, "mlspace-sagemaker");
     app.resource(
@@ -30,7 +37,10 @@ pub fn build(app: &mut App, stack: StackRef, ctx: &Ctx) -> Result<(), RunError> 
         Resource::new(
             "AWS::SageMaker::NotebookInstanceLifecycleConfig",
             crate::cdk::app::props([
-                ("NotebookInstanceLifecycleConfigName", Some(ctx.cfg.mlspace_lifecycle_config_name.clone().into())),
+                (
+                    "NotebookInstanceLifecycleConfigName",
+                    Some(ctx.cfg.mlspace_lifecycle_config_name.clone().into()),
+                ),
                 ("OnCreate", Some(hook(on_create))),
                 ("OnStart", Some(hook(on_start))),
             ]),
