@@ -8,7 +8,8 @@
 # 3. cargo test: unit tests, golden and parity tests against ../shared/reference (skipped with a
 #    message where it is absent), runs of the binary through the real cdk CLI;
 # 4. the custom-resource handlers against moto (pytest);
-# 5. the example frontend in headless Chromium (installs Debian's chromium when root and missing).
+# 5. the example frontend in headless Chromium (installs Debian's chromium when root and missing);
+# 6. the main job (scripts/synth-example.sh) and cfn-lint (PyPI, own venv) on its templates.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -31,6 +32,8 @@ suite "cargo clippy" cargo clippy --all-targets --quiet -- -D warnings
 suite "cargo test" cargo test --quiet
 suite "handler tests (pytest + moto)" "$root/.venv/bin/python" -m pytest -q tests/handlers
 suite "frontend in headless Chromium" bash scripts/frontend-test.sh
+suite "main job: example synth through the cdk CLI" bash scripts/synth-example.sh
+suite "cfn-lint on the example assembly" bash scripts/cfn-lint.sh build/example/cdk.out
 
 echo "test suites: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -5,7 +5,12 @@ mod common;
 use common::*;
 
 /// Stacks whose templates depend only on the configuration (not on MLSpace's sources).
-const CONFIG_ONLY_STACKS: &[&str] = &["mlspace-vpc", "mlspace-kms", "mlspace-iam", "mlspace-api-deployment"];
+const CONFIG_ONLY_STACKS: &[&str] = &[
+    "mlspace-vpc",
+    "mlspace-kms",
+    "mlspace-iam",
+    "mlspace-api-deployment",
+];
 
 #[test]
 fn config_only_stacks_match_every_reference() {
