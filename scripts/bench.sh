@@ -3,24 +3,29 @@
 #
 #   scripts/bench.sh [WORKDIR]        (default WORKDIR: target/bench)
 #
-# 1. Generates WORKDIR/tree once (deterministic): about 2 MB of Lambda source in 300
-#    files under backend/src, a 30 MB frontend build in 500 files, lib/resources, a
-#    basic lib/config.json and cdk.context.json, and prebuilt layer zips (so no layer
-#    is built: layer builds are not part of the targets).
-# 2. Runs `target/release/mlspace-cdk synth -o OUT` in the tree, cold (empty OUT) and
-#    warm (OUT already holds the staged assets), when that binary can synthesize.
-# 3. Runs the asset part alone (examples/stage_assets: fingerprint and stage every asset),
-#    cold and warm.
-# Each run reports wall time and peak memory (from /usr/bin/time -v, else from a small
-# getrusage wrapper in python3). Targets: warm < 100 ms, cold < 1 s, peak memory < 64 MB.
+# 1. Generates WORKDIR/tree once (deterministic): the repository's example tree
+#    (examples/mlspace: configuration, lookups, lib/resources) plus about 2 MB of Lambda
+#    source in 300 files under backend/src, a 30 MB frontend build in 500 files, and
+#    prebuilt layer zips (so no layer is built: layer builds are not part of the targets).
+# 2. Runs `mlspace-cdk synth -o OUT` in the tree BENCH_RUNS times (default 5) cold (OUT
+#    emptied before each run) and warm (OUT already holds the staged assets), and prints
+#    each run and a table of medians: wall time, CPU time (user + system) and peak
+#    resident memory (from GNU time when installed).
+# 3. Does the same for the asset part alone (examples/stage_assets: fingerprint and stage
+#    every asset).
+# The release binaries are built first unless MLSPACE_CDK and STAGE_ASSETS name them
+# (CARGO_TARGET_DIR is honoured). Targets: warm < 100 ms, cold < 1 s, peak < 64 MB.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 work="$(mkdir -p "${1:-$repo/target/bench}" && cd "${1:-$repo/target/bench}" && pwd)"
 tree="$work/tree"
+runs="${BENCH_RUNS:-5}"
+# Bump when the generator changes, so that an old tree is generated again.
+tree_version=2
 
 generate() {
   python3 - "$tree" <<'PY'
-import json, os, random, sys, zipfile
+import os, random, sys, zipfile
 root = sys.argv[1]
 rng = random.Random(20240607)
 words = ("def class return import from self lambda table item response request bucket "
@@ -54,17 +59,6 @@ for i in range(500):
     else:
         put(f"frontend/build/static/js/chunk_{i}.js", text(rng.randint(40000, 90000), "//"))
 put("frontend/build/index.html", b"<html><body>mlspace bench</body></html>\n")
-for name in ("notebook-lifecycle.sh", "emr-config.json", "params.json"):
-    put(f"lib/resources/config/{name}", text(3000, "#"))
-for name in ("example-notebook.ipynb", "data.csv"):
-    put(f"lib/resources/sagemaker/global/{name}", text(20000, "#"))
-put("lib/config.json", json.dumps({
-    "AWS_ACCOUNT": "123456789012", "AWS_REGION": "us-east-1",
-    "OIDC_URL": "https://idp.example.com/realms/mlspace", "OIDC_CLIENT_NAME": "web-client",
-    "KEY_MANAGER_ROLE_NAME": "Admin"}, indent=4).encode())
-put("cdk.context.json", json.dumps({
-    "availability-zones:account=123456789012:region=us-east-1": ["us-east-1a", "us-east-1b", "us-east-1c"]},
-    indent=2).encode())
 for layer in ("common", "jwt", "notifier"):
     path = os.path.join(root, f"lambda_dependencies/{layer}_layer.zip")
     os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -75,59 +69,90 @@ for layer in ("common", "jwt", "notifier"):
 PY
 }
 
-# measure LABEL CMD...: prints wall time and peak memory of one run.
-measure() {
-  local label="$1"; shift
-  local report="$work/time.txt"
-  if [ -x /usr/bin/time ] && /usr/bin/time -v true >/dev/null 2>&1; then
-    /usr/bin/time -v -o "$report" "$@" >"$work/out.txt" 2>"$work/err.txt" || { cat "$work/err.txt" >&2; return 1; }
-    local wall rss cpu
-    wall="$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$report")"
-    rss="$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$report")"
-    cpu="$(awk -F': ' '/User time|System time/ {s += $2} END {printf "%.2fs", s}' "$report")"
-    printf '%-28s wall %-9s cpu %-7s peak %5s MB   %s\n' "$label" "$wall" "$cpu" "$((rss / 1024)).$((rss % 1024 * 10 / 1024))" \
-      "$(tail -1 "$work/out.txt")"
-  else
-    python3 - "$label" "$@" <<'PY'
-import resource, subprocess, sys, time
-label, cmd = sys.argv[1], sys.argv[2:]
-t = time.perf_counter()
-out = subprocess.run(cmd, capture_output=True, text=True)
-wall = time.perf_counter() - t
-if out.returncode:
-    sys.stderr.write(out.stderr); sys.exit(1)
-peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-last = (out.stdout.strip().splitlines() or [""])[-1]
-usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-print(f"{label:<28} wall {wall:.3f}s cpu {usage.ru_utime + usage.ru_stime:.2f}s peak {peak:5.1f} MB   {last}")
+# bench LABEL PREPARE CMD...: runs CMD $runs times (PREPARE, a shell command, before each
+# run and outside the timing) and prints one line per run and the median.
+bench() {
+  local label="$1" prepare="$2"; shift 2
+  python3 - "$label" "$prepare" "$runs" "$@" <<'PY'
+import os, resource, statistics, subprocess, sys, time
+label, prepare, runs, cmd = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4:]
+# The peak comes from GNU time when there is one: a child forked from this Python process
+# would count Python's own pages in its maximum resident set until it execs.
+gnu_time = "/usr/bin/time"
+if subprocess.run([gnu_time, "-f", "%M", "true"], capture_output=True).returncode != 0:
+    gnu_time = None
+report = os.environ["BENCH_TABLE"] + ".rss"
+walls, peaks, cpus = [], [], []
+for i in range(runs):
+    subprocess.run(prepare, shell=True, check=True)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    argv = [gnu_time, "-f", "%M", "-o", report] + cmd if gnu_time else cmd
+    start = time.perf_counter()
+    child = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, err = child.communicate()
+    wall = time.perf_counter() - start
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if child.returncode:
+        sys.stderr.write(f"{label}: {' '.join(cmd)} failed\n{err.decode()}")
+        sys.exit(1)
+    walls.append(wall * 1000)
+    if gnu_time:
+        peaks.append(int(open(report).read().split()[-1]) / 1024)
+    else:
+        peaks.append(usage.ru_maxrss / 1024)
+    cpu = usage.ru_utime + usage.ru_stime - before.ru_utime - before.ru_stime
+    cpus.append(cpu * 1000)
+    out = out.decode()
+    note = (out.strip().splitlines() or [""])[-1]
+    print(f"  {label:<12} run {i + 1}: wall {wall * 1000:6.1f} ms  cpu {cpus[-1]:6.1f} ms  "
+          f"peak {peaks[-1]:5.1f} MB  {note}", file=sys.stderr)
+with open(os.environ["BENCH_TABLE"], "a") as table:
+    table.write(f"| {label:<12} | {statistics.median(walls):9.1f} | {min(walls):6.1f} | "
+                f"{max(walls):6.1f} | {statistics.median(cpus):8.1f} | "
+                f"{statistics.median(peaks):9.1f} |\n")
 PY
-  fi
 }
 
-if [ ! -f "$tree/lib/config.json" ]; then
+if [ ! -f "$tree/.bench-tree-v$tree_version" ]; then
   echo "generating $tree ..."
   rm -rf "$tree"
+  mkdir -p "$tree"
+  cp -R "$repo/examples/mlspace/." "$tree/"
   generate
+  touch "$tree/.bench-tree-v$tree_version"
 fi
-echo "tree: $(find "$tree/backend/src" -type f | wc -l) lambda files ($(du -sh --apparent-size "$tree/backend/src" | cut -f1)), " \
-     "$(find "$tree/frontend/build" -type f | wc -l) frontend files ($(du -sh --apparent-size "$tree/frontend/build" | cut -f1))"
 
 cd "$repo"
-# MLSPACE_CDK / STAGE_ASSETS name prebuilt binaries instead (then nothing is built).
-if [ -z "${MLSPACE_CDK:-}${STAGE_ASSETS:-}" ]; then
+if [ -z "${MLSPACE_CDK:-}" ] || [ -z "${STAGE_ASSETS:-}" ]; then
   cargo build --release --quiet --bin mlspace-cdk --example stage_assets
 fi
+target="${CARGO_TARGET_DIR:-$repo/target}"
+synth="${MLSPACE_CDK:-$target/release/mlspace-cdk}"
+stage_assets="${STAGE_ASSETS:-$target/release/examples/stage_assets}"
 
-synth="${MLSPACE_CDK:-$repo/target/release/mlspace-cdk}"
-if [ -x "$synth" ] && (cd "$tree" && "$synth" synth -o "$work/probe.out" >/dev/null 2>&1); then
-  rm -rf "$work/synth.out"
-  (cd "$tree" && measure "synth cold" "$synth" synth -o "$work/synth.out")
-  (cd "$tree" && measure "synth warm" "$synth" synth -o "$work/synth.out")
-else
-  echo "synth: skipped (\`mlspace-cdk synth\` does not run yet)"
-fi
+# Any synthesis error shows here, before the timings.
+(cd "$tree" && "$synth" synth -o "$work/probe.out" >/dev/null)
+rm -rf "$work/probe.out"
 
-stage_assets="${STAGE_ASSETS:-$repo/target/release/examples/stage_assets}"
-rm -rf "$work/assets.out"
-measure "assets cold (hash + copy)" "$stage_assets" "$tree" "$work/assets.out"
-measure "assets warm (hash only)" "$stage_assets" "$tree" "$work/assets.out"
+export BENCH_TABLE="$work/table.md"
+: >"$BENCH_TABLE"
+out="$work/synth.out" assets="$work/assets.out"
+cd "$tree"
+echo "runs ($runs each):"
+bench "synth cold" "rm -rf '$out'" "$synth" synth -o "$out"
+bench "synth warm" "true" "$synth" synth -o "$out"
+bench "assets cold" "rm -rf '$assets'" "$stage_assets" "$tree" "$assets"
+bench "assets warm" "true" "$stage_assets" "$tree" "$assets"
+
+echo
+echo "tree: $(find "$tree/backend/src" -type f | wc -l) Lambda source files" \
+     "($(du -sh --apparent-size "$tree/backend/src" | cut -f1)), $(find "$tree/frontend/build" -type f | wc -l)" \
+     "frontend files ($(du -sh --apparent-size "$tree/frontend/build" | cut -f1));" \
+     "$(grep -c '"aws:cloudformation:stack"' "$out/manifest.json") stacks;" \
+     "$(nproc) cores; median of $runs runs"
+echo
+echo "| run          | wall (ms) | min    | max    | cpu (ms) | peak (MB) |"
+echo "|--------------|-----------|--------|--------|----------|-----------|"
+cat "$BENCH_TABLE"
+echo
+echo "targets: synth warm < 100 ms, synth cold < 1000 ms, peak < 64 MB"

@@ -62,7 +62,15 @@ pub fn write_file_atomically(path: &Path, bytes: &[u8]) -> Result<(), WriteError
         path: path.to_path_buf(),
         source,
     };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(err)?;
+    let mut builder = tempfile::Builder::new();
+    // A temporary file is private (0600); the file it becomes gets what a plain write would
+    // give it (0666 less the umask), as the TS app's files do.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(fs::Permissions::from_mode(0o666));
+    }
+    let mut tmp = builder.tempfile_in(dir).map_err(err)?;
     tmp.write_all(bytes).map_err(err)?;
     tmp.persist(path).map_err(|e| err(e.error))?;
     Ok(())

@@ -55,9 +55,15 @@ pub fn make_unique_id<S: AsRef<str>>(components: &[S]) -> String {
 
 /// First 8 hex characters (upper case) of MD5 over the components joined with `/`.
 pub fn path_hash(components: &[&str]) -> String {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let digest = Md5::digest(components.join("/").as_bytes());
-    let hex: String = digest.iter().map(|b| format!("{b:02X}")).collect();
-    hex[..HASH_LEN].to_string()
+    // Only the bytes that make the 8 characters; no formatting machinery (this runs for
+    // every reference of every template).
+    digest[..HASH_LEN / 2]
+        .iter()
+        .flat_map(|b| [HEX[usize::from(b >> 4)], HEX[usize::from(b & 0x0f)]])
+        .map(char::from)
+        .collect()
 }
 
 /// Drop a component when the previously kept one ends with it (`Foo/Foo`, `FooBar/Bar`).
