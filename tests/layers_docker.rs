@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 
 use mlspace_cdk::cdk::assets::AssetSource;
 use mlspace_cdk::mlspace::layers::{
-    resolve_layer_with, BuildTools, LayerBuilder, LayerError, LayerRequest,
+    resolve_layer_code_with, resolve_layer_with, BuildTools, LayerBuilder, LayerCode, LayerError,
+    LayerRequest,
 };
 
 /// A `docker` in `dir` that runs the stand-in with the given settings; returns it and its log.
@@ -233,4 +234,31 @@ fn an_explicit_path_that_is_missing_falls_back_to_building() {
     let built = resolve_layer_with(root.path(), &req, LayerBuilder::Docker, &tools).unwrap();
     assert!(matches!(built, AssetSource::Directory(_)), "{built:?}");
     assert_eq!(runs(&log).len(), 1);
+}
+
+#[test]
+fn a_built_layer_has_the_hash_of_its_recipe_not_of_its_output() {
+    let root = tempfile::tempdir().unwrap();
+    let recipe = root.path().join("lambda_dependencies/common");
+    fs::create_dir_all(&recipe).unwrap();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/layer-recipe");
+    fs::copy(fixture.join("create.sh"), recipe.join("create.sh")).unwrap();
+    let (docker, _) = fake_docker(root.path(), &[]);
+    let tools = BuildTools::new(docker, "/nonexistent/python3");
+    let LayerCode::Built(built) = resolve_layer_code_with(
+        root.path(),
+        &request("notifier", "common", "arm64"),
+        LayerBuilder::Docker,
+        &tools,
+    )
+    .unwrap() else {
+        panic!("expected a built layer");
+    };
+    // aws-cdk-lib 2.212.0's hash for this recipe on arm64 (see src/mlspace/layers unit tests).
+    assert_eq!(
+        built.hash,
+        "bee5174a1cff384fd2706544b54a3fd178271c4c73e73f0059180c4be67ec455"
+    );
+    let output = directory(built.output);
+    assert!(output.join("python/fixture/__init__.py").is_file());
 }

@@ -30,6 +30,9 @@ pub enum Code {
     Asset(PlannedAsset, Option<Rc<dyn Any>>),
     /// An asset the caller has registered already.
     Registered(AssetLocation),
+    /// An object in a bucket (`Code.fromBucket`), e.g. an asset of another construct: rendered
+    /// as its bucket and key only, with no `Code` asset child and no `aws:asset:*` metadata.
+    Bucket(AssetLocation),
 }
 
 impl std::fmt::Debug for Code {
@@ -37,21 +40,27 @@ impl std::fmt::Debug for Code {
         match self {
             Code::Asset(p, _) => f.debug_tuple("Asset").field(&p.hash).finish(),
             Code::Registered(l) => f.debug_tuple("Registered").field(&l.object_key).finish(),
+            Code::Bucket(l) => f.debug_tuple("Bucket").field(&l.object_key).finish(),
         }
     }
 }
 
 impl Code {
-    /// Registers the code (when needed) as the asset `<scope path below the stack>/Code`.
-    fn location(self, app: &mut App, scope: NodeId) -> AssetLocation {
-        match self {
+    /// Registers the code (when needed) as the asset `<scope path below the stack>/Code`, adds
+    /// the `Code` child of an asset, and gives the location with whether it is the resource's
+    /// own asset (which gets the `aws:asset:*` metadata).
+    fn location(self, app: &mut App, scope: NodeId) -> (AssetLocation, bool) {
+        let location = match self {
+            Code::Bucket(location) => return (location, false),
             Code::Registered(location) => location,
             Code::Asset(planned, keep) => {
                 let stack = app.stack_ref(scope);
                 let display_name = format!("{}/Code", app.tree.path_below_stack(scope).join("/"));
                 register(app, stack, &display_name, planned, keep)
             }
-        }
+        };
+        app.construct(scope, "Code");
+        (location, true)
     }
 }
 
@@ -175,8 +184,7 @@ pub fn function(app: &mut App, scope: NodeId, id: &str, p: FunctionProps) -> Fun
             (Some(r), arn)
         }
     };
-    let location = p.code.location(app, node);
-    app.construct(node, "Code");
+    let (location, own_asset) = p.code.location(app, node);
 
     let environment = (!p.environment.is_empty()).then(|| {
         let vars: Map = p.environment.into_iter().collect();
@@ -214,7 +222,9 @@ pub fn function(app: &mut App, scope: NodeId, id: &str, p: FunctionProps) -> Fun
     ]);
     properties.extend(p.extra);
     let mut resource = Resource::new("AWS::Lambda::Function", properties);
-    add_asset_metadata(&mut resource, &location, "Code");
+    if own_asset {
+        add_asset_metadata(&mut resource, &location, "Code");
+    }
     // compat: the function depends on its role's construct, which covers a created role's
     // DefaultPolicy too; an imported role has no resources, so nothing is rendered.
     if let Some(r) = role.as_ref().filter(|r| !r.is_imported()) {
@@ -292,8 +302,7 @@ impl LayerRef {
 /// `new lambda.LayerVersion(scope, id, props)`: an `AWS::Lambda::LayerVersion` at `<id>/Resource`.
 pub fn layer_version(app: &mut App, scope: NodeId, id: &str, p: LayerProps) -> LayerRef {
     let node = app.construct(scope, id);
-    let location = p.code.location(app, node);
-    app.construct(node, "Code");
+    let (location, own_asset) = p.code.location(app, node);
     let strings = |v: Vec<String>| {
         (!v.is_empty()).then(|| Value::List(v.into_iter().map(Value::from).collect()))
     };
@@ -309,7 +318,9 @@ pub fn layer_version(app: &mut App, scope: NodeId, id: &str, p: LayerProps) -> L
         ("LicenseInfo", p.license.map(Value::from)),
     ]);
     let mut resource = Resource::new("AWS::Lambda::LayerVersion", properties);
-    add_asset_metadata(&mut resource, &location, "Content");
+    if own_asset {
+        add_asset_metadata(&mut resource, &location, "Content");
+    }
     let resource = app.resource(node, "Resource", resource);
     LayerRef { node, resource }
 }

@@ -80,11 +80,7 @@ pub fn docker_args(
     architecture: &str,
     user: &str,
 ) -> Vec<String> {
-    let platform = if architecture == "arm64" {
-        "linux/arm64"
-    } else {
-        "linux/amd64"
-    };
+    let platform = super::docker_platform(architecture);
     [
         "run",
         "--rm",

@@ -9,8 +9,13 @@
 //!
 //! Builds are cached by content in `<root>/build/layer-cache/<key>/`; the key covers the
 //! recipe files, runtime, architecture and builder, so an unchanged layer is never rebuilt.
+//!
+//! A built layer keeps the asset hash the TypeScript app gives it (see [`layer_asset_hash`]):
+//! that hash depends on the recipe folder and the bundling options only, never on what the
+//! build produced, so a deployment made by the TypeScript app sees no change.
 
 mod build;
+mod construct;
 
 use std::fs;
 use std::io;
@@ -19,9 +24,13 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
-use crate::cdk::assets::AssetSource;
+use crate::cdk::assets::{
+    extension, fingerprint, AssetError, AssetOptions, AssetSource, Packaging, PlannedAsset,
+    DEFAULT_EXCLUDE,
+};
 
 pub use build::{docker_args, pip_args, BuildTools};
+pub use construct::{lambda_layer, LambdaLayerProps, BUCKET_CODE_ACK};
 
 /// One layer the app needs.
 #[derive(Debug, Clone, Copy)]
@@ -116,6 +125,19 @@ pub enum LayerError {
     },
     #[error("layer {layer}: the build wrote nothing to {}; the recipe must write into /asset-output", dir.display())]
     NoOutput { layer: String, dir: PathBuf },
+    #[error("layer {layer}: cannot hash its recipe {origin}: {source}")]
+    RecipeHash {
+        layer: String,
+        origin: String,
+        #[source]
+        source: AssetError,
+    },
+    #[error("layer {layer}: {source}")]
+    Asset {
+        layer: String,
+        #[source]
+        source: AssetError,
+    },
 }
 
 impl LayerError {
@@ -127,30 +149,98 @@ impl LayerError {
     }
 }
 
+/// A layer's code, and how the TypeScript app would have referred to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LayerCode {
+    /// A prebuilt zip or a configured path, used as it is (the layer version's own `Code` asset).
+    Given(AssetSource),
+    /// Built from a recipe: an asset of the layer construct, read from the bucket by the layer
+    /// version.
+    Built(BuiltLayer),
+}
+
+impl LayerCode {
+    /// The zip, folder or build output the asset is staged from.
+    pub fn source(&self) -> &AssetSource {
+        match self {
+            LayerCode::Given(source) => source,
+            LayerCode::Built(built) => &built.output,
+        }
+    }
+
+    pub fn into_source(self) -> AssetSource {
+        match self {
+            LayerCode::Given(source) => source,
+            LayerCode::Built(built) => built.output,
+        }
+    }
+}
+
+/// A layer built from a recipe.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuiltLayer {
+    /// The asset hash, from the recipe and the bundling options ([`layer_asset_hash`]).
+    pub hash: String,
+    /// The build output: its directory, or the lone archive in it.
+    pub output: AssetSource,
+}
+
+impl BuiltLayer {
+    /// The asset to stage: the build output under the recipe's hash. A directory is zipped at
+    /// publish time (`asset.<hash>`, key `<hash>.zip`); a lone archive is published as it is
+    /// (`asset.<hash><ext>`, key `<hash><ext>`).
+    pub fn planned(&self) -> PlannedAsset {
+        let (packaging, staged_name) = match &self.output {
+            AssetSource::File(path) => (
+                Packaging::File,
+                format!("asset.{}{}", self.hash, extension(path)),
+            ),
+            _ => (Packaging::Zip, format!("asset.{}", self.hash)),
+        };
+        PlannedAsset {
+            hash: self.hash.clone(),
+            packaging,
+            staged_name,
+            source: self.output.clone(),
+            options: AssetOptions::default(),
+        }
+    }
+}
+
 /// Finds or builds a layer's code with the default tools (`docker`, `python3`; overridden
 /// by `$MLSPACE_DOCKER` and `$MLSPACE_PYTHON`).
 pub fn resolve_layer(
     root: &Path,
     req: &LayerRequest,
     builder: LayerBuilder,
-) -> Result<AssetSource, LayerError> {
-    resolve_layer_with(root, req, builder, &BuildTools::from_env())
+) -> Result<LayerCode, LayerError> {
+    resolve_layer_code_with(root, req, builder, &BuildTools::from_env())
 }
 
-/// [`resolve_layer`] with explicit tools (tests pass a stand-in `docker`).
+/// Where the layer's files come from, with explicit tools (tests pass a stand-in `docker`).
 pub fn resolve_layer_with(
     root: &Path,
     req: &LayerRequest,
     builder: LayerBuilder,
     tools: &BuildTools,
 ) -> Result<AssetSource, LayerError> {
+    resolve_layer_code_with(root, req, builder, tools).map(LayerCode::into_source)
+}
+
+/// [`resolve_layer`] with explicit tools.
+pub fn resolve_layer_code_with(
+    root: &Path,
+    req: &LayerRequest,
+    builder: LayerBuilder,
+    tools: &BuildTools,
+) -> Result<LayerCode, LayerError> {
     if let Some(explicit) = req.explicit_path {
         let path = root.join(explicit);
         if path.is_file() {
-            return Ok(AssetSource::File(path));
+            return Ok(LayerCode::Given(AssetSource::File(path)));
         }
         if path.is_dir() {
-            return Ok(AssetSource::Directory(path));
+            return Ok(LayerCode::Given(AssetSource::Directory(path)));
         }
         // compat: MLSpace builds the layer when the configured path does not exist, and
         // does not look for the prebuilt zip then.
@@ -164,13 +254,98 @@ pub fn resolve_layer_with(
             .join("lambda_dependencies")
             .join(format!("{}_layer.zip", req.id));
         if prebuilt.is_file() {
-            return Ok(AssetSource::File(prebuilt));
+            return Ok(LayerCode::Given(AssetSource::File(prebuilt)));
         }
     }
     let output = build_cached(root, req, builder, tools)?;
-    Ok(single_archive(&output)
+    let hash = recipe_asset_hash(root, req)?;
+    let output = single_archive(&output)
         .map(AssetSource::File)
-        .unwrap_or(AssetSource::Directory(output)))
+        .unwrap_or(AssetSource::Directory(output));
+    Ok(LayerCode::Built(BuiltLayer { hash, output }))
+}
+
+/// The Docker platform of a Lambda architecture (`x86_64` or `arm64`).
+pub fn docker_platform(architecture: &str) -> &'static str {
+    if architecture == "arm64" {
+        "linux/arm64"
+    } else {
+        "linux/amd64"
+    }
+}
+
+/// The bundling options MLSpace gives a layer asset, serialised as aws-cdk-lib mixes them into
+/// the asset hash: the keys in the order MLSpace writes them, the image by name, and no
+/// `environment` (MLSpace passes none, and an absent value is left out).
+pub fn bundling_options_json(runtime: &str, architecture: &str) -> String {
+    serde_json::json!({
+        "image": format!("public.ecr.aws/sam/build-{runtime}"),
+        "command": ["./create.sh"],
+        "platform": docker_platform(architecture),
+        "outputType": "auto-discover",
+        "securityOpt": "no-new-privileges:true",
+        "entrypoint": ["/bin/bash"],
+        "workingDirectory": "/asset-input",
+    })
+    .to_string()
+}
+
+/// The hash aws-cdk-lib gives a bundled asset whose hash type is `SOURCE`: SHA-256 of the
+/// recipe folder's fingerprint followed by the bundling options ([`bundling_options_json`]).
+/// The build output plays no part: the same recipe always has the same hash.
+pub fn layer_asset_hash(
+    recipe_dir: &Path,
+    runtime: &str,
+    architecture: &str,
+) -> Result<String, AssetError> {
+    let options = AssetOptions {
+        exclude: vec![DEFAULT_EXCLUDE.to_string()],
+        ..Default::default()
+    };
+    let source = fingerprint(recipe_dir, &options)?;
+    let mut hash = Sha256::new();
+    hash.update(source.as_bytes());
+    hash.update(bundling_options_json(runtime, architecture).as_bytes());
+    Ok(hex(&hash.finalize()))
+}
+
+/// [`layer_asset_hash`] of the recipe the layer is built from: the checkout's folder (which
+/// MLSpace copies whole into its build folder before hashing), else our built-in recipe.
+fn recipe_asset_hash(root: &Path, req: &LayerRequest) -> Result<String, LayerError> {
+    let dir = checkout_recipe_dir(root, req.recipe);
+    let written;
+    let (recipe_dir, origin) = match dir {
+        Some(dir) => {
+            let origin = dir.display().to_string();
+            (dir, origin)
+        }
+        None => {
+            let recipe = Recipe::builtin(req.recipe).ok_or_else(|| LayerError::UnknownRecipe {
+                layer: req.id.into(),
+                recipe: req.recipe.into(),
+            })?;
+            written = tempfile::tempdir().map_err(|e| LayerError::io(&std::env::temp_dir(), e))?;
+            recipe.write_to(written.path())?;
+            (written.path().to_path_buf(), recipe.origin)
+        }
+    };
+    layer_asset_hash(&recipe_dir, req.runtime, req.architecture).map_err(|source| {
+        LayerError::RecipeHash {
+            layer: req.id.into(),
+            origin,
+            source,
+        }
+    })
+}
+
+/// The checkout's `lambda_dependencies/<name>/`, when it holds a `create.sh`.
+fn checkout_recipe_dir(root: &Path, name: &str) -> Option<PathBuf> {
+    let dir = root.join("lambda_dependencies").join(name);
+    dir.join("create.sh").is_file().then_some(dir)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A recipe's files: name and bytes, sorted by name.
@@ -183,8 +358,7 @@ pub struct Recipe {
 impl Recipe {
     /// The checkout's recipe folder when it has a `create.sh`, else ours.
     pub fn find(root: &Path, layer: &str, name: &str) -> Result<Recipe, LayerError> {
-        let dir = root.join("lambda_dependencies").join(name);
-        if dir.join("create.sh").is_file() {
+        if let Some(dir) = checkout_recipe_dir(root, name) {
             let mut files = Vec::new();
             for entry in fs::read_dir(&dir).map_err(|e| LayerError::io(&dir, e))? {
                 let entry = entry.map_err(|e| LayerError::io(&dir, e))?;
@@ -279,7 +453,7 @@ pub fn cache_key(
         hash.update([0u8]);
         hash.update(part.as_bytes());
     }
-    hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    hex(&hash.finalize())
 }
 
 fn build_cached(
@@ -361,15 +535,19 @@ fn build_cached(
     Ok(target)
 }
 
-/// Like CDK's auto-discovered bundling output: a lone archive is used as a file.
+/// The archive names aws-cdk-lib's auto-discovered bundling output recognises.
+const ARCHIVE_EXTENSIONS: [&str; 5] = [".tar.gz", ".zip", ".jar", ".tar", ".tgz"];
+
+/// Like aws-cdk-lib's auto-discovered bundling output: a lone archive is used as a file.
 fn single_archive(dir: &Path) -> Option<PathBuf> {
     let mut entries = fs::read_dir(dir).ok()?;
     let only = entries.next()?.ok()?.path();
     if entries.next().is_some() || !only.is_file() {
         return None;
     }
-    let name = only.file_name()?.to_string_lossy().to_lowercase();
-    (name.ends_with(".zip") || name.ends_with(".jar")).then_some(only)
+    ARCHIVE_EXTENSIONS
+        .contains(&extension(&only).to_lowercase().as_str())
+        .then_some(only)
 }
 
 #[cfg(test)]
@@ -447,6 +625,156 @@ mod tests {
         };
         let got = resolve_layer_with(root.path(), &req, LayerBuilder::Local, &tools).unwrap();
         assert_eq!(got, AssetSource::File(root.path().join("mine.zip")));
+    }
+
+    fn fixture_recipe() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/layer-recipe")
+    }
+
+    // Expected values: aws-cdk-lib 2.212.0's own hash for this folder. A throwaway node script
+    // made an `aws-s3-assets` Asset of tests/fixtures/layer-recipe with MLSpace's bundling
+    // options (python3.11's bundling image, linux/amd64 or linux/arm64, auto-discover, the
+    // security option, /bin/bash entrypoint, /asset-input) and printed `asset.assetHash`; the
+    // same values were in its asset manifest.
+    const FIXTURE_X86_64: &str = "5e522715a5a657b55cdc0535a7e444510deaeb2ff8618d2a161f4c03e3ac4f71";
+    const FIXTURE_ARM64: &str = "bee5174a1cff384fd2706544b54a3fd178271c4c73e73f0059180c4be67ec455";
+
+    #[test]
+    fn layer_hash_is_aws_cdk_libs_bundled_source_hash() {
+        let dir = fixture_recipe();
+        assert_eq!(
+            layer_asset_hash(&dir, "python3.11", "x86_64").unwrap(),
+            FIXTURE_X86_64
+        );
+        assert_eq!(
+            layer_asset_hash(&dir, "python3.11", "arm64").unwrap(),
+            FIXTURE_ARM64
+        );
+        // The runtime names the bundling image, so it changes the hash too.
+        assert_ne!(
+            layer_asset_hash(&dir, "python3.12", "x86_64").unwrap(),
+            FIXTURE_X86_64
+        );
+    }
+
+    #[test]
+    fn bundling_options_keep_mlspaces_key_order_and_leave_out_the_environment() {
+        let json = bundling_options_json("python3.11", "arm64");
+        let keys: Vec<String> =
+            serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&json)
+                .unwrap()
+                .keys()
+                .cloned()
+                .collect();
+        assert_eq!(
+            keys,
+            [
+                "image",
+                "command",
+                "platform",
+                "outputType",
+                "securityOpt",
+                "entrypoint",
+                "workingDirectory"
+            ]
+        );
+        assert!(
+            json.contains(r#""image":"public.ecr.aws/sam/build-python3.11""#),
+            "{json}"
+        );
+        assert!(json.contains(r#""platform":"linux/arm64""#), "{json}");
+        assert!(
+            !json.contains(' '),
+            "compact, as JSON.stringify writes it: {json}"
+        );
+    }
+
+    #[test]
+    fn the_checkouts_recipe_folder_is_hashed() {
+        let root = tempfile::tempdir().unwrap();
+        let recipe = root.path().join("lambda_dependencies/common");
+        fs::create_dir_all(&recipe).unwrap();
+        fs::copy(fixture_recipe().join("create.sh"), recipe.join("create.sh")).unwrap();
+        let req = LayerRequest {
+            id: "notifier",
+            recipe: "common",
+            explicit_path: None,
+            runtime: "python3.11",
+            architecture: "x86_64",
+        };
+        assert_eq!(
+            recipe_asset_hash(root.path(), &req).unwrap(),
+            FIXTURE_X86_64
+        );
+        // Every file of the folder counts, as MLSpace copies the folder whole.
+        fs::write(recipe.join("notes.txt"), "extra").unwrap();
+        assert_ne!(
+            recipe_asset_hash(root.path(), &req).unwrap(),
+            FIXTURE_X86_64
+        );
+    }
+
+    #[test]
+    fn our_recipe_hashes_like_its_folder_in_lambda_layers() {
+        let empty = tempfile::tempdir().unwrap();
+        for (name, arch) in [("common", "x86_64"), ("jwt", "arm64")] {
+            let req = LayerRequest {
+                id: name,
+                recipe: name,
+                explicit_path: None,
+                runtime: "python3.11",
+                architecture: arch,
+            };
+            let folder =
+                Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("lambda-layers/{name}"));
+            assert_eq!(
+                recipe_asset_hash(empty.path(), &req).unwrap(),
+                layer_asset_hash(&folder, "python3.11", arch).unwrap(),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn built_output_is_staged_under_the_recipe_hash() {
+        let out = tempfile::tempdir().unwrap();
+        let dir = BuiltLayer {
+            hash: "h".into(),
+            output: AssetSource::Directory(out.path().into()),
+        }
+        .planned();
+        assert_eq!(
+            (dir.packaging, dir.staged_name.as_str(), dir.object_key()),
+            (Packaging::Zip, "asset.h", "h.zip".to_string())
+        );
+        let zip = BuiltLayer {
+            hash: "h".into(),
+            output: AssetSource::File(out.path().join("layer.ZIP")),
+        }
+        .planned();
+        assert_eq!(
+            (zip.packaging, zip.staged_name.as_str(), zip.object_key()),
+            (Packaging::File, "asset.h.zip", "h.zip".to_string())
+        );
+    }
+
+    #[test]
+    fn a_lone_archive_of_any_known_kind_is_the_output() {
+        for (name, archive) in [
+            ("layer.zip", true),
+            ("layer.tar.gz", true),
+            ("layer.TGZ", true),
+            ("layer.jar", true),
+            ("layer.txt", false),
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            fs::write(dir.path().join(name), b"x").unwrap();
+            assert_eq!(single_archive(dir.path()).is_some(), archive, "{name}");
+        }
+        let two = tempfile::tempdir().unwrap();
+        fs::write(two.path().join("a.zip"), b"x").unwrap();
+        fs::write(two.path().join("b.zip"), b"x").unwrap();
+        assert!(single_archive(two.path()).is_none());
     }
 
     #[test]

@@ -3,15 +3,15 @@
 //! compat: until the shared Lambda construct (src/constructs/lambda.rs) lands, `system_function`
 //! below renders the `AWS::Lambda::Function` the way aws-cdk-lib's `Function` does for these
 //! functions (imported role, VPC placement, no log group).
-use std::rc::Rc;
-
 use crate::cdk::app::props;
 use crate::cdk::assets::{AssetOptions, AssetSource, PlannedAsset};
 use crate::cdk::{App, NodeId, Resource, StackRef, Value};
 use crate::constructs::assets::{add_asset_metadata, register};
 use crate::map;
 use crate::mlspace::app::Ctx;
-use crate::mlspace::layers::{resolve_layer, LayerRequest};
+use crate::mlspace::layers::{
+    lambda_layer, resolve_layer, LambdaLayerProps, LayerError, LayerRequest,
+};
 use crate::mlspace::run::RunError;
 
 use super::CoreInputs;
@@ -154,7 +154,6 @@ pub fn layer(
     identifier: Option<&str>,
 ) -> Result<NodeId, RunError> {
     let id = identifier.unwrap_or(layer_name);
-    let wrapper = app.construct(stack.node, id);
     let request = LayerRequest {
         id,
         recipe: layer_name,
@@ -166,55 +165,20 @@ pub fn layer(
         runtime: &ctx.cfg.lambda_runtime,
         architecture: ctx.cfg.lambda_architecture.name(),
     };
-    let source = resolve_layer(&ctx.source_root, &request, ctx.layer_builder.into())
-        .map_err(|e| RunError::Asset(format!("layer {id}: {e}")))?;
-    let version_id = format!("mlspace-{id}-lambda-layer");
-    // compat: a layer that had to be built is an `Asset` of the LambdaLayer construct, which the
-    // layer version reads from the bucket (no asset metadata); a zip or folder is its own asset.
-    let cache = ctx.source_root.join("build").join("layer-cache");
-    let built = matches!(&source, AssetSource::Directory(p) | AssetSource::File(p) if p.starts_with(&cache));
-    let display_name = if built {
-        format!("{id}/LayerAsset")
-    } else {
-        format!("{version_id}/Code")
-    };
-    let planned = crate::cdk::assets::plan(source, &AssetOptions::default())
-        .map_err(|e| RunError::Asset(format!("layer {id}: {e}")))?;
-    let keep: Option<Rc<dyn std::any::Any>> = None;
-    let location = register(app, stack, &display_name, planned, keep);
-    if built {
-        app.construct(wrapper, "LayerAsset");
-    }
-    let construct = app.construct(stack.node, &version_id);
-    let properties = props([
-        (
-            "CompatibleArchitectures",
-            Some(Value::list([ctx.cfg.lambda_architecture.name()])),
-        ),
-        (
-            "CompatibleRuntimes",
-            Some(Value::list([ctx.cfg.lambda_runtime.as_str()])),
-        ),
-        ("Content", Some(location.s3_location())),
-        // compat: the TS app interpolates the identifier, `undefined` for the common layer.
-        (
-            "Description",
-            Some(
-                format!(
-                    "Lambda layer for {} dependencies needed by MLSpace",
-                    identifier.unwrap_or("undefined")
-                )
-                .into(),
-            ),
-        ),
-        (
-            "LayerName",
-            Some(format!("mlspace-{layer_name}-layer").into()),
-        ),
-    ]);
-    let mut resource = Resource::new("AWS::Lambda::LayerVersion", properties);
-    if !built {
-        add_asset_metadata(&mut resource, &location, "Content");
-    }
-    Ok(app.resource(construct, "Resource", resource))
+    let layer_error = |e: LayerError| RunError::Asset(format!("layer {id}: {e}"));
+    let code =
+        resolve_layer(&ctx.source_root, &request, ctx.layer_builder.into()).map_err(layer_error)?;
+    let layer = lambda_layer(
+        app,
+        stack.node,
+        &LambdaLayerProps {
+            layer_name,
+            identifier,
+            runtime: &ctx.cfg.lambda_runtime,
+            architecture: ctx.cfg.lambda_architecture.name(),
+        },
+        code,
+    )
+    .map_err(layer_error)?;
+    Ok(layer.resource)
 }

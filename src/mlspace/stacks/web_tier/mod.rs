@@ -10,9 +10,9 @@ use crate::constructs::apigateway::{
     self, AwsIntegration, CorsOptions, Integration, MethodOptions, Response, RestApiProps,
     StageOptions,
 };
-use crate::constructs::lambda::{self, Code, FunctionProps, FunctionRole, LayerProps};
+use crate::constructs::lambda::{self, Code, FunctionProps, FunctionRole};
 use crate::mlspace::app::Ctx;
-use crate::mlspace::layers::{resolve_layer, LayerRequest};
+use crate::mlspace::layers::{lambda_layer, resolve_layer, LambdaLayerProps, LayerRequest};
 use crate::mlspace::run::RunError;
 
 use super::apis::{
@@ -217,34 +217,27 @@ pub fn build(
     );
 
     // Layers: the JWT layer is built here, the common layer comes from mlspace-core via SSM.
-    app.construct(stack.node, "jwt");
-    let jwt_source = resolve_layer(
-        &ctx.source_root,
-        &LayerRequest {
-            id: "jwt",
-            recipe: "jwt",
-            explicit_path: cfg.jwt_layer_path.as_deref(),
+    let jwt_request = LayerRequest {
+        id: "jwt",
+        recipe: "jwt",
+        explicit_path: cfg.jwt_layer_path.as_deref(),
+        runtime: &cfg.lambda_runtime,
+        architecture: cfg.lambda_architecture.name(),
+    };
+    let jwt_code = resolve_layer(&ctx.source_root, &jwt_request, ctx.layer_builder.into())
+        .map_err(|e| RunError::Asset(e.to_string()))?;
+    let jwt = lambda_layer(
+        app,
+        stack.node,
+        &LambdaLayerProps {
+            layer_name: "jwt",
+            identifier: None,
             runtime: &cfg.lambda_runtime,
             architecture: cfg.lambda_architecture.name(),
         },
-        ctx.layer_builder.into(),
+        jwt_code,
     )
     .map_err(|e| RunError::Asset(e.to_string()))?;
-    let jwt_code =
-        plan(jwt_source, &AssetOptions::default()).map_err(|e| RunError::Asset(e.to_string()))?;
-    let jwt = lambda::layer_version(
-        app,
-        stack.node,
-        "mlspace-jwt-lambda-layer",
-        LayerProps {
-            // compat: MLSpace names the layer identifier in the description, which is unset here.
-            description: Some("Lambda layer for undefined dependencies needed by MLSpace".into()),
-            compatible_architectures: vec![cfg.lambda_architecture.name().into()],
-            compatible_runtimes: vec![cfg.lambda_runtime.clone()],
-            layer_name: Some("mlspace-jwt-layer".into()),
-            ..LayerProps::new(Code::Asset(jwt_code, None))
-        },
-    );
     let common = common_layer(app, stack, ctx);
     let idp_endpoint = (!cfg.idp_endpoint_ssm_param.is_empty())
         .then(|| string_parameter_value(app, stack, &cfg.idp_endpoint_ssm_param));
