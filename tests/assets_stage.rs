@@ -4,7 +4,9 @@
 use std::fs;
 use std::path::Path;
 
-use mlspace_cdk::cdk::assets::{plan, stage, AssetError, AssetOptions, AssetSource, Packaging};
+use mlspace_cdk::cdk::assets::{
+    plan, stage, AssetError, AssetOptions, AssetSource, ExternalLinks, Packaging,
+};
 
 fn write(path: &Path, bytes: &[u8]) {
     fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -118,8 +120,7 @@ fn directory_asset_with_excludes_plans_and_stages_like_cdk() {
 }
 
 #[cfg(unix)]
-#[test]
-fn links_are_followed_out_of_the_tree_and_kept_inside_it() {
+fn tree_with_links() -> (tempfile::TempDir, std::path::PathBuf) {
     use std::os::unix::fs::symlink;
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("root");
@@ -134,8 +135,46 @@ fn links_are_followed_out_of_the_tree_and_kept_inside_it() {
     symlink("../outside", root.join("extdir")).unwrap();
     symlink("nope", root.join("broken")).unwrap();
     symlink("../root-sibling/s.txt", root.join("prefix-sibling")).unwrap();
+    (dir, root)
+}
 
-    let planned = plan(AssetSource::Directory(root), &AssetOptions::default()).unwrap();
+#[cfg(unix)]
+#[test]
+fn links_out_of_the_tree_are_refused_by_default() {
+    let (dir, root) = tree_with_links();
+    let err = plan(
+        AssetSource::Directory(root.clone()),
+        &AssetOptions::default(),
+    )
+    .unwrap_err();
+    match &err {
+        AssetError::ExternalSymlink { link, target } => {
+            assert_eq!(link, &fs::canonicalize(&root).unwrap().join("ext"));
+            assert!(target.ends_with("outside/o.txt"), "{}", target.display());
+        }
+        other => panic!("expected ExternalSymlink, got {other}"),
+    }
+    assert!(
+        err.to_string().contains("outside the asset's tree"),
+        "{err}"
+    );
+    assert!(!dir.path().join("out").exists());
+    // Links inside the tree, broken links and the prefix sibling (inside by aws-cdk-lib's rule)
+    // are kept as links and do not stop synthesis.
+    fs::remove_file(root.join("ext")).unwrap();
+    fs::remove_file(root.join("extdir")).unwrap();
+    plan(AssetSource::Directory(root), &AssetOptions::default()).unwrap();
+}
+
+#[cfg(unix)]
+#[test]
+fn links_out_of_the_tree_are_followed_only_when_asked_and_kept_inside_it() {
+    let (dir, root) = tree_with_links();
+    let opts = AssetOptions {
+        external_links: ExternalLinks::Follow,
+        ..Default::default()
+    };
+    let planned = plan(AssetSource::Directory(root), &opts).unwrap();
     assert_eq!(
         planned.hash,
         "c2ea0b2520d4c5cc43aafe2667878ecbdad1d8ddd79f5c725e5c17d3a92b2e0c"
@@ -174,6 +213,7 @@ fn symlink_loops_are_reported() {
     std::os::unix::fs::symlink("../out", root.join("away")).unwrap();
     let opts = AssetOptions {
         follow: mlspace_cdk::cdk::assets::SymlinkFollow::Always,
+        external_links: ExternalLinks::Follow,
         ..Default::default()
     };
     let err = plan(AssetSource::Directory(root), &opts).unwrap_err();

@@ -84,13 +84,28 @@ impl SymlinkFollow {
     }
 }
 
-/// Asset options; `Default` gives what aws-cdk-lib uses when none are passed.
+/// What becomes of a symbolic link inside an asset's tree that points out of it, where the follow
+/// mode would follow it (aws-cdk-lib's default mode, `External`, does: it copies the target in).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ExternalLinks {
+    /// Stop with [`AssetError::ExternalSymlink`]: an asset never takes content from outside its
+    /// source tree. For trees without such links the hash is aws-cdk-lib's.
+    #[default]
+    Refuse,
+    /// Follow them, as aws-cdk-lib does.
+    Follow,
+}
+
+/// Asset options; `Default` gives what aws-cdk-lib uses when none are passed, except that links
+/// out of the tree are refused ([`ExternalLinks`]).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct AssetOptions {
     /// Glob patterns (minimatch style, `!` re-includes), relative to the asset root.
     /// [`plan`] puts [`DEFAULT_EXCLUDE`] in front of them.
     pub exclude: Vec<String>,
     pub follow: SymlinkFollow,
+    /// Not part of the hash: refusing stops synthesis rather than hashing something else.
+    pub external_links: ExternalLinks,
     /// When set, the asset hash is sha256 of this string and the content is not read.
     pub custom_hash: Option<String>,
     /// Mixed into the fingerprint (aws-cdk-lib `extraHash`, with any salt already appended).
@@ -138,6 +153,8 @@ pub enum AssetError {
     },
     #[error("cannot hash {}: it is neither a file nor a directory (sockets and devices cannot be assets)", path.display())]
     NotFileOrDirectory { path: PathBuf },
+    #[error("{} is a symbolic link to {}, outside the asset's tree: assets never take content from outside their source tree; copy the target into the tree or remove the link", link.display(), target.display())]
+    ExternalSymlink { link: PathBuf, target: PathBuf },
     #[error("symbolic links loop back into {}: remove the loop or exclude it", path.display())]
     SymlinkLoop { path: PathBuf },
     #[error("{}: the name is not valid UTF-8; rename it or exclude it", path.display())]
