@@ -9,7 +9,9 @@
 #    message where it is absent), runs of the binary through the real cdk CLI;
 # 4. the custom-resource handlers against moto (pytest);
 # 5. the example frontend in headless Chromium (installs Debian's chromium when root and missing);
-# 6. the main job (scripts/synth-example.sh) and cfn-lint (PyPI, own venv) on its templates.
+# 6. the main job (scripts/synth-example.sh) and cfn-lint (PyPI, own venv) on its templates;
+# 7. the end-to-end suite (scripts/e2e.sh): bootstrap, publish-assets, diff and deploy through the
+#    real cdk CLI against moto's server on loopback.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -34,6 +36,7 @@ suite "handler tests (pytest + moto)" "$root/.venv/bin/python" -m pytest -q test
 suite "frontend in headless Chromium" bash scripts/frontend-test.sh
 suite "main job: example synth through the cdk CLI" bash scripts/synth-example.sh
 suite "cfn-lint on the example assembly" bash scripts/cfn-lint.sh build/example/cdk.out
+suite "end to end: cdk toolkit against moto's server" bash scripts/e2e.sh
 
 echo "test suites: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

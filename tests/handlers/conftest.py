@@ -1,23 +1,11 @@
 """Shared fixtures: fake AWS (moto, in process), a loopback server standing in for
 CloudFormation's response URL, and loaders for the handler modules."""
 
-import importlib.util
-import json
 import os
-import sys
-
-# The handler directories are zipped as Lambda code assets: importing them here must not
-# leave __pycache__ folders in them (that would change the assets' contents and hashes).
-sys.dont_write_bytecode = True
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-HANDLERS = REPO / "handlers"
-HANDLER_NAMES = ("bucket_deployment", "sdk_call", "bucket_notifications")
+from harness import HANDLER_NAMES, HANDLERS, REPO, CloudFormationEndpoint, FakeContext, load_handler  # noqa: F401
 
 # Never let a test reach a real endpoint: fake credentials, and keep loopback off any proxy.
 os.environ.update(
@@ -36,72 +24,6 @@ for variable in ("AWS_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"
     os.environ.pop(variable, None)
 
 STACK_ID = "arn:aws:cloudformation:us-east-1:123456789012:stack/mlspace-core/0d3c6a50-1111-2222-3333-444455556666"
-
-
-def load_handler(name):
-    """Import handlers/<name>/index.py as module `handler_<name>` (its directory first on sys.path)."""
-    module_name = f"handler_{name}"
-    if module_name in sys.modules:
-        return sys.modules[module_name]
-    directory = HANDLERS / name
-    sys.path.insert(0, str(directory))
-    try:
-        sys.modules.pop("cfn_response", None)
-        spec = importlib.util.spec_from_file_location(module_name, directory / "index.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[module_name] = module
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(str(directory))
-    module.cfn_response.RETRY_PAUSES_SECONDS = (0.01, 0.01)
-    return module
-
-
-class FakeContext:
-    log_stream_name = "2025/01/01/[$LATEST]0123456789abcdef"
-
-    def __init__(self, remaining_ms=900_000):
-        self.remaining_ms = remaining_ms
-
-    def get_remaining_time_in_millis(self):
-        return self.remaining_ms
-
-
-class CloudFormationEndpoint:
-    """Collects the response documents PUT to it, like a presigned ResponseURL."""
-
-    def __init__(self):
-        self.requests = []
-        endpoint = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_PUT(self):  # noqa: N802 - http.server naming
-                length = int(self.headers.get("Content-Length", "0"))
-                body = self.rfile.read(length)
-                endpoint.requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/response?signature=abc"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    @property
-    def response(self):
-        """The single response document received (fails if there is not exactly one)."""
-        assert len(self.requests) == 1, f"expected one response PUT, got {len(self.requests)}"
-        request = self.requests[0]
-        assert request["headers"].get("Content-Type", request["headers"].get("Content-type")) == ""
-        return json.loads(request["body"])
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture
