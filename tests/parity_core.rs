@@ -31,26 +31,16 @@ fn core_parity(
     cdk_json: &std::path::Path,
     config: &str,
 ) -> (bool, String) {
+    let (_tree, out_dir) = synth_reference_config(shared, config, |tree| {
+        let flags: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(cdk_json).unwrap()).unwrap();
+        let ours = tree.join("cdk.json");
+        let mut project: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&ours).unwrap()).unwrap();
+        project["context"] = flags["context"].clone();
+        std::fs::write(&ours, serde_json::to_string_pretty(&project).unwrap()).unwrap();
+    });
     let reference = shared.join("reference").join(config);
-    let tree = example_tree(Some((
-        &reference.join("config.json.input"),
-        &reference.join("cdk.context.json.input"),
-    )));
-    apply_architecture(&reference, tree.path());
-    let flags: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(cdk_json).unwrap()).unwrap();
-    let ours = tree.path().join("cdk.json");
-    let mut project: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&ours).unwrap()).unwrap();
-    project["context"] = flags["context"].clone();
-    std::fs::write(&ours, serde_json::to_string_pretty(&project).unwrap()).unwrap();
-    let out_dir = tree.path().join("out");
-    let out = synth(tree.path(), &out_dir);
-    assert!(
-        out.status.success(),
-        "{config}: synth failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     cfn_parity(shared, &reference, &out_dir, &["mlspace-core"])
 }
 

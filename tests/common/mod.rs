@@ -148,6 +148,47 @@ pub fn synth(cwd: &Path, out: &Path) -> Output {
         .unwrap()
 }
 
+/// The example tree laid out with reference configuration `name`'s config.json, context and
+/// architecture (as mlspace-tree lays out MLSpace), then `edit`ed and synthesized into `out`.
+/// Returns the tree (kept alive by the caller) and the out dir; panics naming the configuration
+/// when synthesis fails.
+pub fn synth_reference_config(
+    shared: &Path,
+    name: &str,
+    edit: impl FnOnce(&Path),
+) -> (tempfile::TempDir, PathBuf) {
+    let reference = shared.join("reference").join(name);
+    let tree = example_tree(Some((
+        &reference.join("config.json.input"),
+        &reference.join("cdk.context.json.input"),
+    )));
+    apply_architecture(&reference, tree.path());
+    edit(tree.path());
+    let out_dir = tree.path().join("out");
+    let out = synth(tree.path(), &out_dir);
+    assert!(
+        out.status.success(),
+        "{name}: synth failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (tree, out_dir)
+}
+
+/// `stacks` of reference configuration `name`, synthesized by [`synth_reference_config`], must
+/// match the reference with no finding at all.
+pub fn assert_stacks_match_reference(shared: &Path, name: &str, stacks: &[&str]) {
+    let (_tree, out_dir) = synth_reference_config(shared, name, |_| {});
+    let reference = shared.join("reference").join(name);
+    let (ok, report) = cfn_parity(shared, &reference, &out_dir, stacks);
+    assert!(ok, "{name}:\n{report}");
+    let findings = parity_findings(&report);
+    assert!(
+        findings.is_empty(),
+        "{name}: findings:\n{}",
+        findings.join("\n")
+    );
+}
+
 /// Run ../shared/tools/cfn-parity; returns (success, output).
 pub fn cfn_parity(
     shared: &Path,
