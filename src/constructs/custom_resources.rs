@@ -5,9 +5,15 @@ use crate::cdk::{App, NodeId, RemovalPolicy, Resource, Value};
 
 use super::assets::add_asset_metadata;
 use super::handlers::{HandlerCode, HANDLER_ENTRY, HANDLER_RUNTIME};
+use super::names::singleton_id;
 
-/// compat: the provider's construct id in aws-cdk-lib: `AWS` and a fixed UUID without dashes.
-pub const PROVIDER_ID: &str = "AWS679f53fac002430cb0da5b7982bd2287";
+/// compat: aws-cdk-lib's provider is the singleton `AWS` + this UUID (see [`provider_id`]).
+pub const PROVIDER_UUID: &str = "679f53fa-c002-430c-b0da-5b7982bd2287";
+
+/// The provider function's construct id.
+pub fn provider_id() -> String {
+    singleton_id("AWS", PROVIDER_UUID)
+}
 /// The context flag that gives `installLatestAwsSdk` its default.
 pub const INSTALL_LATEST_SDK_FLAG: &str = "@aws-cdk/customresources:installLatestAwsSdkDefault";
 const INSTALL_LATEST_SDK_ACK: &str = "@aws-cdk/custom-resources:installLatestAwsSdkNotSpecified";
@@ -79,11 +85,12 @@ pub fn aws_custom_resource(
 /// the singleton metadata aws-cdk-lib records.
 fn provider_function(app: &mut App, scope: NodeId, role_arn: &Value, code: &HandlerCode) -> NodeId {
     let stack = app.stack_ref(scope);
-    let singleton = match app.tree.child(stack.node, PROVIDER_ID) {
+    let provider = provider_id();
+    let singleton = match app.tree.child(stack.node, &provider) {
         Some(existing) => existing,
         None => {
-            let construct = app.construct(stack.node, PROVIDER_ID);
-            let location = code.register(app, stack, &format!("{PROVIDER_ID}/Code"));
+            let construct = app.construct(stack.node, &provider);
+            let location = code.register(app, stack, &format!("{provider}/Code"));
             let properties = props([
                 ("Code", Some(location.s3_location())),
                 ("Handler", Some(HANDLER_ENTRY.into())),

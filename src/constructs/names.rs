@@ -3,6 +3,16 @@
 use crate::cdk::logical_id::make_unique_id;
 use crate::cdk::{App, NodeId};
 
+/// The construct id aws-cdk-lib gives a construct made once per stack: its purpose followed by a
+/// fixed UUID with the dashes removed, e.g. `AWS` + `679f53fa-c002-430c-b0da-5b7982bd2287` for
+/// the AwsCustomResource provider.
+pub fn singleton_id(purpose: &str, uuid: &str) -> String {
+    let mut id = String::with_capacity(purpose.len() + uuid.len());
+    id.push_str(purpose);
+    id.extend(uuid.chars().filter(|&c| c != '-'));
+    id
+}
+
 /// `Names.nodeUniqueId`: the logical-id algorithm over the full path, stack id included,
 /// e.g. `mlspacecores3Notifier76CBDC2F` for `mlspace-core/s3Notifier`.
 pub fn node_unique_id(app: &App, node: NodeId) -> String {
@@ -106,5 +116,15 @@ mod tests {
         assert!(node_addr(&app, cr).ends_with("56a61784"));
         let fnode = app.construct(stack.node, "s3Notifier");
         assert_eq!(node_unique_id(&app, fnode), "mlspacecores3Notifier76CBDC2F");
+    }
+
+    #[test]
+    fn singleton_ids_drop_the_uuid_dashes() {
+        // aws-cdk-lib 2.212.0 names these singletons so (see the reference templates' paths).
+        assert_eq!(
+            singleton_id("AWS", "679f53fa-c002-430c-b0da-5b7982bd2287"),
+            "AWS679f53fac002430cb0da5b7982bd2287"
+        );
+        assert_eq!(singleton_id("Purpose", "a-b"), "Purposeab");
     }
 }

@@ -6,6 +6,7 @@ use crate::cdk::app::props;
 use crate::cdk::{concat, App, Map, NodeId, RemovalPolicy, Resource, Value};
 use crate::constructs::handlers::HandlerCode;
 use crate::constructs::iam::{self, Principal, Statement};
+use crate::constructs::names::singleton_id;
 use crate::map;
 
 /// How objects are encrypted at rest.
@@ -353,9 +354,9 @@ pub struct NotificationsHandler {
     pub function: NodeId,
 }
 
-/// compat: the singleton's construct id in aws-cdk-lib.
-pub const NOTIFICATIONS_HANDLER_ID: &str =
-    "BucketNotificationsHandler050a0587b7544547bf325f094a3db834";
+/// compat: aws-cdk-lib's notifications handler is the singleton `BucketNotificationsHandler` +
+/// this UUID.
+pub const NOTIFICATIONS_HANDLER_UUID: &str = "050a0587-b754-4547-bf32-5f094a3db834";
 
 /// The notifications handler of `stack_node`, created on first use: a role allowed to put
 /// bucket notification configurations and a Python function with our handler's code.
@@ -365,12 +366,13 @@ pub fn notifications_handler(
     runtime: &str,
     code: &HandlerCode,
 ) -> NotificationsHandler {
-    if let Some(scope) = app.tree.child(stack_node, NOTIFICATIONS_HANDLER_ID) {
+    let handler_id = singleton_id("BucketNotificationsHandler", NOTIFICATIONS_HANDLER_UUID);
+    if let Some(scope) = app.tree.child(stack_node, &handler_id) {
         let function = app.tree.child(scope, "Resource").expect("handler function");
         return NotificationsHandler { function };
     }
     let stack = app.stack_ref(stack_node);
-    let scope = app.construct(stack_node, NOTIFICATIONS_HANDLER_ID);
+    let scope = app.construct(stack_node, &handler_id);
     let role = iam::role(
         app,
         scope,
@@ -388,7 +390,7 @@ pub fn notifications_handler(
         &role,
         Statement::allow(&["s3:PutBucketNotification"]).on_all(),
     );
-    let location = code.register(app, stack, &format!("{NOTIFICATIONS_HANDLER_ID}/Code"));
+    let location = code.register(app, stack, &format!("{handler_id}/Code"));
     let properties = props([
         ("Description", Some("Handles Custom::S3BucketNotifications: sets the stack's entries of a bucket's notification configuration".into())),
         ("Code", Some(location.s3_location())),
