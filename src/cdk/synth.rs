@@ -14,6 +14,7 @@ use serde_json::{json, Map as JMap, Value as J};
 use sha2::{Digest, Sha256};
 
 use super::app::{App, StackAsset, StageFn};
+use super::collate::locale_compare;
 use super::element::{ElementKind, Output, Resource};
 use super::json;
 use super::logical_id::{is_valid_logical_id, make_unique_id};
@@ -613,7 +614,8 @@ fn depends_on_ids(
     Ok(ids)
 }
 
-/// Merge the stack's tags into a taggable resource's own, sorted by key.
+/// Merge the stack's tags into a taggable resource's own, sorted by key as aws-cdk-lib's tag
+/// manager sorts them (`localeCompare`, so `alpha` < `Beta` < `gamma`).
 fn apply_stack_tags(props: &mut JMap<String, J>, resource_type: &str, tags: &[(String, String)]) {
     if tags.is_empty() {
         return;
@@ -643,7 +645,7 @@ fn apply_stack_tags(props: &mut JMap<String, J>, resource_type: &str, tags: &[(S
     for (k, v) in tags {
         upsert(k.clone(), J::String(v.clone()));
     }
-    merged.sort_by(|a, b| a.0.cmp(&b.0));
+    merged.sort_by(|a, b| locale_compare(&a.0, &b.0));
     let rendered = match format {
         TagFormat::List => J::Array(
             merged
@@ -903,4 +905,32 @@ fn tree_json(tree: &Tree) -> J {
         J::Object(m)
     }
     json!({"version": "tree-0.1", "tree": node_json(tree, Tree::ROOT)})
+}
+
+#[cfg(test)]
+mod tag_tests {
+    use super::*;
+
+    #[test]
+    fn stack_tags_merge_into_own_tags_in_locale_order() {
+        let mut props = JMap::new();
+        props.insert(
+            "Tags".into(),
+            json!([{"Key": "gamma", "Value": "own"}, {"Key": "Beta", "Value": "own"}]),
+        );
+        let stack_tags = [
+            ("alpha".to_string(), "stack".to_string()),
+            ("gamma".to_string(), "stack".to_string()),
+        ];
+        apply_stack_tags(&mut props, "AWS::S3::Bucket", &stack_tags);
+        // Byte order would put `Beta` first; aws-cdk-lib's localeCompare does not.
+        assert_eq!(
+            props["Tags"],
+            json!([
+                {"Key": "alpha", "Value": "stack"},
+                {"Key": "Beta", "Value": "own"},
+                {"Key": "gamma", "Value": "stack"},
+            ])
+        );
+    }
 }
