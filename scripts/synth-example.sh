@@ -32,6 +32,6 @@ done
 
 cd "$tree"
 export CDK_DISABLE_VERSION_CHECK=1 CDK_DISABLE_CLI_TELEMETRY=true AWS_EC2_METADATA_DISABLED=true
-"$root/node_modules/.bin/cdk" synth --app "$root/target/release/mlspace-cdk" -o cdk.out -q
-"$root/node_modules/.bin/cdk" ls --app cdk.out
+"$root/node_modules/.bin/cdk" synth --no-notices --app "$root/target/release/mlspace-cdk" -o cdk.out -q
+"$root/node_modules/.bin/cdk" ls --no-notices --app cdk.out
 echo "synth-example: cloud assembly in $tree/cdk.out"

@@ -127,6 +127,8 @@ pub fn require_cdk_cli() -> Option<PathBuf> {
 pub fn run_cdk(cli: &Path, cwd: &Path, args: &[&str]) -> Output {
     Command::new(cli)
         .args(args)
+        // Without it the CLI fetches its notices from the internet after a command.
+        .arg("--no-notices")
         .current_dir(cwd)
         .env("CDK_DISABLE_VERSION_CHECK", "1")
         .env("CDK_DISABLE_CLI_TELEMETRY", "true")

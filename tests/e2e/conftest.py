@@ -158,7 +158,10 @@ class Result:
 
 def run_cdk(cwd, *args, emulator=None, timeout=600):
     """Runs the real cdk CLI with our binary as the app; output is stdout and stderr together."""
-    command = [str(CDK_CLI), *args, "--app", str(APP)] if "--app" not in args else [str(CDK_CLI), *args]
+    # --no-notices: the CLI would otherwise fetch its notices from the internet after a command.
+    command = [str(CDK_CLI), *args, "--no-notices"]
+    if "--app" not in args:
+        command += ["--app", str(APP)]
     started = time.monotonic()
     process = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=dict(os.environ))
     result = Result(list(args), process.returncode, process.stdout + process.stderr)
