@@ -3,13 +3,13 @@
 use crate::cdk::logical_id::make_unique_id;
 use crate::cdk::{App, NodeId};
 
-/// The construct id aws-cdk-lib gives a construct made once per stack: its purpose followed by a
-/// fixed UUID with the dashes removed, e.g. `AWS` + `679f53fa-c002-430c-b0da-5b7982bd2287` for
-/// the AwsCustomResource provider.
+/// The construct id aws-cdk-lib gives a singleton function: its purpose followed by its UUID
+/// with everything but letters and digits removed (`slugify`), e.g. `AWS` +
+/// `679f53fa-c002-430c-b0da-5b7982bd2287` for the AwsCustomResource provider.
 pub fn singleton_id(purpose: &str, uuid: &str) -> String {
     let mut id = String::with_capacity(purpose.len() + uuid.len());
     id.push_str(purpose);
-    id.extend(uuid.chars().filter(|&c| c != '-'));
+    id.extend(uuid.chars().filter(char::is_ascii_alphanumeric));
     id
 }
 
@@ -125,6 +125,9 @@ mod tests {
             singleton_id("AWS", "679f53fa-c002-430c-b0da-5b7982bd2287"),
             "AWS679f53fac002430cb0da5b7982bd2287"
         );
-        assert_eq!(singleton_id("Purpose", "a-b"), "Purposeab");
+        assert_eq!(
+            singleton_id("Custom::Purpose", "a-b-1024MiB"),
+            "Custom::Purposeab1024MiB"
+        );
     }
 }
