@@ -411,6 +411,15 @@ mod tests {
         (app, s)
     }
 
+    /// Props with a handler, a runtime and registered code; tests override the rest.
+    fn basic_props() -> FunctionProps {
+        FunctionProps {
+            handler: "h".into(),
+            runtime: "python3.11".into(),
+            ..FunctionProps::new(Code::Registered(location()))
+        }
+    }
+
     #[test]
     fn imported_role_function_has_no_dependencies() {
         let (mut app, s) = app();
@@ -419,11 +428,9 @@ mod tests {
             s.node,
             "fn",
             FunctionProps {
-                handler: "h".into(),
-                runtime: "python3.11".into(),
                 role: FunctionRole::Arn("arn:role".into()),
                 memory_size: Some(512),
-                ..FunctionProps::new(Code::Registered(location()))
+                ..basic_props()
             },
         );
         let r = app.resource_ref(f.resource);
@@ -445,13 +452,11 @@ mod tests {
             s.node,
             "fn",
             FunctionProps {
-                handler: "h".into(),
-                runtime: "python3.11".into(),
                 vpc: Some(VpcPlacement {
                     subnet_ids: vec!["s1".into()],
                     security_group_ids: vec!["g".into()],
                 }),
-                ..FunctionProps::new(Code::Registered(location()))
+                ..basic_props()
             },
         );
         let role = f.role.clone().unwrap();
@@ -472,7 +477,7 @@ mod tests {
             "fn",
             FunctionProps {
                 role: FunctionRole::Arn("r".into()),
-                ..FunctionProps::new(Code::Registered(location()))
+                ..basic_props()
             },
         );
         let scope = app.construct(s.node, "rule");

@@ -3,6 +3,7 @@
 use crate::cdk::app::props;
 use crate::cdk::RemovalPolicy;
 use crate::cdk::{App, NodeId, Resource, Value};
+use crate::config::Config;
 use crate::constructs::dynamodb::{Attribute, Projection, Table, TableEncryption};
 use crate::constructs::iam::{Principal, Statement};
 use crate::constructs::s3::{bucket, Bucket, BucketEncryption, BucketProps, CorsRule};
@@ -10,6 +11,57 @@ use crate::map;
 use crate::mlspace::app::Ctx;
 
 use super::CoreInputs;
+
+/// What sets one of MLSpace's buckets apart; the rest they share (TLS only, server access
+/// logs under a prefix named after the bucket, deleted with the stack).
+struct BucketSpec {
+    id: &'static str,
+    /// The configured base name (the account id is appended).
+    base_name: fn(&Config) -> &str,
+    versioned: bool,
+    /// The methods of its CORS rule (any origin and header); empty: no rule.
+    cors_methods: &'static [&'static str],
+    cors_exposed_headers: &'static [&'static str],
+    /// Served as a static website (with the owner's full-control ACL).
+    website: bool,
+}
+
+const CONFIG_BUCKET: BucketSpec = BucketSpec {
+    id: "mlspace-config-bucket",
+    base_name: |cfg| &cfg.config_bucket_name,
+    versioned: true,
+    cors_methods: &[],
+    cors_exposed_headers: &[],
+    website: false,
+};
+const WEBSITE_BUCKET: BucketSpec = BucketSpec {
+    id: "mlspace-website-bucket",
+    base_name: |cfg| &cfg.website_bucket_name,
+    versioned: false,
+    cors_methods: &["GET", "POST", "PUT", "DELETE"],
+    cors_exposed_headers: &[
+        "x-amz-server-side-encryption",
+        "x-amz-request-id",
+        "x-amz-id-2",
+    ],
+    website: true,
+};
+const DATA_BUCKET: BucketSpec = BucketSpec {
+    id: "mlspace-data-bucket",
+    base_name: |cfg| &cfg.data_bucket_name,
+    versioned: true,
+    cors_methods: &["GET", "POST"],
+    cors_exposed_headers: &["Access-Control-Allow-Origin"],
+    website: false,
+};
+const LOGS_BUCKET: BucketSpec = BucketSpec {
+    id: "mlspace-logs-bucket",
+    base_name: |cfg| &cfg.logs_bucket_name,
+    versioned: false,
+    cors_methods: &["POST"],
+    cors_exposed_headers: &[],
+    website: false,
+};
 
 fn strings(items: &[&str]) -> Vec<String> {
     items.iter().map(|s| s.to_string()).collect()
@@ -25,9 +77,60 @@ fn bucket_encryption(ctx: &Ctx, inputs: &CoreInputs) -> BucketEncryption {
     }
 }
 
-/// Server access logging into the access-logs bucket, under a prefix named after the bucket.
-fn access_logs(logs: Option<&Bucket>, prefix: &str) -> Option<(Bucket, String)> {
-    logs.map(|b| (b.clone(), prefix.to_string()))
+/// The bucket `spec` describes, logging into `logs` when access logging is on.
+fn mlspace_bucket(
+    app: &mut App,
+    scope: NodeId,
+    ctx: &Ctx,
+    spec: &BucketSpec,
+    encryption: BucketEncryption,
+    logs: Option<&Bucket>,
+) -> Bucket {
+    let cors = (!spec.cors_methods.is_empty()).then(|| CorsRule {
+        allowed_headers: strings(&["*"]),
+        allowed_methods: strings(spec.cors_methods),
+        allowed_origins: strings(&["*"]),
+        exposed_headers: strings(spec.cors_exposed_headers),
+    });
+    bucket(
+        app,
+        scope,
+        spec.id,
+        BucketProps {
+            bucket_name: Some(ctx.bucket_name((spec.base_name)(ctx.cfg))),
+            encryption,
+            versioned: spec.versioned,
+            enforce_ssl: true,
+            access_control: spec.website.then(|| "BucketOwnerFullControl".into()),
+            cors: cors.into_iter().collect(),
+            website: spec
+                .website
+                .then(|| ("index.html".into(), "index.html".into())),
+            server_access_logs: logs.map(|b| (b.clone(), spec.id.to_string())),
+            removal_policy: RemovalPolicy::Delete,
+            ..Default::default()
+        },
+    )
+}
+
+/// Lets `service` deliver log files into `bucket` under `objects`: it reads the bucket's ACL
+/// and puts objects the bucket owner fully controls.
+fn allow_log_delivery(app: &mut App, bucket: &Bucket, service: &str, objects: &str) {
+    bucket.add_to_resource_policy(
+        app,
+        Statement::allow(&["s3:GetBucketAcl"])
+            .on([bucket.arn()])
+            .principal(Principal::service(service)),
+    );
+    bucket.add_to_resource_policy(
+        app,
+        Statement::allow(&["s3:PutObject"])
+            .on([bucket.arn_for_objects(objects)])
+            .principal(Principal::service(service))
+            .condition(
+                map! { "StringEquals" => map! { "s3:x-amz-acl" => "bucket-owner-full-control" } },
+            ),
+    );
 }
 
 /// `mlspace-access-logs-bucket`, when ENABLE_ACCESS_LOGGING (kept on stack deletion).
@@ -56,49 +159,14 @@ pub fn config_bucket(
     inputs: &CoreInputs,
     logs: Option<&Bucket>,
 ) -> Bucket {
-    bucket(
-        app,
-        scope,
-        "mlspace-config-bucket",
-        BucketProps {
-            bucket_name: Some(ctx.bucket_name(&ctx.cfg.config_bucket_name)),
-            encryption: bucket_encryption(ctx, inputs),
-            versioned: true,
-            enforce_ssl: true,
-            server_access_logs: access_logs(logs, "mlspace-config-bucket"),
-            removal_policy: RemovalPolicy::Delete,
-            ..Default::default()
-        },
-    )
+    let encryption = bucket_encryption(ctx, inputs);
+    mlspace_bucket(app, scope, ctx, &CONFIG_BUCKET, encryption, logs)
 }
 
-/// The static web app's bucket; API Gateway reads it.
+/// The static web app's bucket (always SSE-S3); API Gateway reads it.
 pub fn website_bucket(app: &mut App, scope: NodeId, ctx: &Ctx, logs: Option<&Bucket>) -> Bucket {
-    let website = bucket(
-        app,
-        scope,
-        "mlspace-website-bucket",
-        BucketProps {
-            bucket_name: Some(ctx.bucket_name(&ctx.cfg.website_bucket_name)),
-            access_control: Some("BucketOwnerFullControl".into()),
-            encryption: BucketEncryption::S3Managed,
-            enforce_ssl: true,
-            website: Some(("index.html".into(), "index.html".into())),
-            cors: vec![CorsRule {
-                allowed_headers: strings(&["*"]),
-                allowed_methods: strings(&["GET", "POST", "PUT", "DELETE"]),
-                allowed_origins: strings(&["*"]),
-                exposed_headers: strings(&[
-                    "x-amz-server-side-encryption",
-                    "x-amz-request-id",
-                    "x-amz-id-2",
-                ]),
-            }],
-            server_access_logs: access_logs(logs, "mlspace-website-bucket"),
-            removal_policy: RemovalPolicy::Delete,
-            ..Default::default()
-        },
-    );
+    let encryption = BucketEncryption::S3Managed;
+    let website = mlspace_bucket(app, scope, ctx, &WEBSITE_BUCKET, encryption, logs);
     website.grant_read_to_service(app, "apigateway.amazonaws.com");
     website
 }
@@ -110,26 +178,8 @@ pub fn data_bucket(
     inputs: &CoreInputs,
     logs: Option<&Bucket>,
 ) -> Bucket {
-    bucket(
-        app,
-        scope,
-        "mlspace-data-bucket",
-        BucketProps {
-            bucket_name: Some(ctx.bucket_name(&ctx.cfg.data_bucket_name)),
-            encryption: bucket_encryption(ctx, inputs),
-            versioned: true,
-            enforce_ssl: true,
-            cors: vec![CorsRule {
-                allowed_headers: strings(&["*"]),
-                allowed_methods: strings(&["GET", "POST"]),
-                allowed_origins: strings(&["*"]),
-                exposed_headers: strings(&["Access-Control-Allow-Origin"]),
-            }],
-            server_access_logs: access_logs(logs, "mlspace-data-bucket"),
-            removal_policy: RemovalPolicy::Delete,
-            ..Default::default()
-        },
-    )
+    let encryption = bucket_encryption(ctx, inputs);
+    mlspace_bucket(app, scope, ctx, &DATA_BUCKET, encryption, logs)
 }
 
 /// The CloudWatch Logs export bucket (and the trail's, when there is one).
@@ -140,41 +190,9 @@ pub fn logs_bucket(
     inputs: &CoreInputs,
     logs: Option<&Bucket>,
 ) -> Bucket {
-    let cwl = bucket(
-        app,
-        scope,
-        "mlspace-logs-bucket",
-        BucketProps {
-            bucket_name: Some(ctx.bucket_name(&ctx.cfg.logs_bucket_name)),
-            encryption: bucket_encryption(ctx, inputs),
-            enforce_ssl: true,
-            cors: vec![CorsRule {
-                allowed_headers: strings(&["*"]),
-                allowed_methods: strings(&["POST"]),
-                allowed_origins: strings(&["*"]),
-                ..Default::default()
-            }],
-            server_access_logs: access_logs(logs, "mlspace-logs-bucket"),
-            removal_policy: RemovalPolicy::Delete,
-            ..Default::default()
-        },
-    );
-    let logs_service = || Principal::service("logs.amazonaws.com");
-    cwl.add_to_resource_policy(
-        app,
-        Statement::allow(&["s3:GetBucketAcl"])
-            .on([cwl.arn()])
-            .principal(logs_service()),
-    );
-    cwl.add_to_resource_policy(
-        app,
-        Statement::allow(&["s3:PutObject"])
-            .on([cwl.arn_for_objects("cloudwatch/*")])
-            .principal(logs_service())
-            .condition(
-                map! { "StringEquals" => map! { "s3:x-amz-acl" => "bucket-owner-full-control" } },
-            ),
-    );
+    let encryption = bucket_encryption(ctx, inputs);
+    let cwl = mlspace_bucket(app, scope, ctx, &LOGS_BUCKET, encryption, logs);
+    allow_log_delivery(app, &cwl, "logs.amazonaws.com", "cloudwatch/*");
     cwl
 }
 
@@ -185,22 +203,8 @@ pub fn trail(app: &mut App, scope: NodeId, ctx: &Ctx, logs: &Bucket) {
         return;
     }
     let construct = app.construct(scope, "mlspace-cloudtrail");
-    let cloudtrail = || Principal::service("cloudtrail.amazonaws.com");
-    logs.add_to_resource_policy(
-        app,
-        Statement::allow(&["s3:GetBucketAcl"])
-            .on([logs.arn()])
-            .principal(cloudtrail()),
-    );
-    logs.add_to_resource_policy(
-        app,
-        Statement::allow(&["s3:PutObject"])
-            .on([logs.arn_for_objects(&format!("AWSLogs/{}/*", ctx.cfg.aws_account))])
-            .principal(cloudtrail())
-            .condition(
-                map! { "StringEquals" => map! { "s3:x-amz-acl" => "bucket-owner-full-control" } },
-            ),
-    );
+    let objects = format!("AWSLogs/{}/*", ctx.cfg.aws_account);
+    allow_log_delivery(app, logs, "cloudtrail.amazonaws.com", &objects);
     let properties = props([
         ("EnableLogFileValidation", Some(true.into())),
         ("EventSelectors", Some(Value::List(Vec::new()))),
