@@ -48,16 +48,26 @@ def _lifecycle_config_keeps_its_name():
     )
 
 
-def _change_set_stacks_get_their_outputs():
-    """A stack created or updated by executing a change set (what the cdk CLI does) gets the
-    Outputs and Exports of its new template; moto 5.2 keeps those of the template the stack had
-    before (none for a new stack), so Fn::ImportValue and list-exports cannot see them."""
+def _change_set_stacks_see_and_make_exports():
+    """A stack created or updated by executing a change set (what the cdk CLI does) can import
+    the other stacks' exports and gets the Outputs and Exports of its new template. moto 5.2
+    creates such a stack without the exports (Fn::ImportValue fails: "No export named ...") and
+    keeps the outputs of the template it had before (none for a new stack)."""
     from moto.cloudformation import models
 
-    original = models.CloudFormationBackend.execute_change_set
+    create_change_set = models.CloudFormationBackend.create_change_set
+    execute_change_set = models.CloudFormationBackend.execute_change_set
 
-    def execute_change_set(self, change_set_name, stack_name=None):
-        original(self, change_set_name, stack_name)
+    def create(self, stack_name, *args, **kwargs):
+        result = create_change_set(self, stack_name, *args, **kwargs)
+        for stack in self.stacks.values():
+            if stack.name == stack_name:
+                stack.cross_stack_resources = self.exports
+                stack.resource_map.cross_stack_resources = self.exports
+        return result
+
+    def execute(self, change_set_name, stack_name=None):
+        execute_change_set(self, change_set_name, stack_name)
         for stack in self.stacks.values():
             if stack_name in (None, stack.name, stack.stack_id) or change_set_name in (
                 cs.change_set_id for cs in self.change_sets.values() if cs.stack is stack
@@ -67,13 +77,14 @@ def _change_set_stacks_get_their_outputs():
                 for export in stack.exports:
                     self.exports[export.name] = export
 
-    models.CloudFormationBackend.execute_change_set = execute_change_set
+    models.CloudFormationBackend.create_change_set = create
+    models.CloudFormationBackend.execute_change_set = execute
 
 
 EMULATOR_FIXES = (
     _kms_key_properties_in_cloudformation_form,
     _lifecycle_config_keeps_its_name,
-    _change_set_stacks_get_their_outputs,
+    _change_set_stacks_see_and_make_exports,
 )
 
 

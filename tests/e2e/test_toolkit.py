@@ -15,7 +15,10 @@ import pytest
 from conftest import ACCOUNT, QUALIFIER, REGION
 
 ASSET_BUCKET = f"cdk-{QUALIFIER}-assets-{ACCOUNT}-{REGION}"
-DEPLOYED = ("mlspace-kms", "mlspace-sagemaker")
+# The stacks moto's CloudFormation can create (the others hold API Gateway, Lambda functions,
+# custom resources, EMR, ...), and in them the types it cannot, which it skips with a warning.
+DEPLOYED = ("mlspace-kms", "mlspace-vpc", "mlspace-iam", "mlspace-sagemaker")
+NOT_EMULATED = {"AWS::CDK::Metadata", "AWS::ApiGateway::Account"}
 
 
 def read_json(path):
@@ -157,7 +160,7 @@ def test_frontend_env_js_is_published_with_its_markers(emulator, tree):
 
 
 def template_resources(stack, tree):
-    return {k: r for k, r in template(tree, stack)["Resources"].items() if r["Type"] != "AWS::CDK::Metadata"}
+    return {k: r for k, r in template(tree, stack)["Resources"].items() if r["Type"] not in NOT_EMULATED}
 
 
 def check_deployed(emulator, tree):
@@ -178,7 +181,7 @@ def check_deployed(emulator, tree):
     return physical
 
 
-def test_deploy_creates_kms_and_sagemaker_stacks(cdk, emulator, tree):
+def test_deploy_creates_kms_vpc_iam_and_sagemaker_stacks(cdk, emulator, tree):
     result = cdk("deploy", *DEPLOYED, "--require-approval", "never").expect_success()
     for stack in DEPLOYED:
         assert f"✅  {stack}" in result.output, result.output
@@ -201,6 +204,26 @@ def test_deploy_creates_kms_and_sagemaker_stacks(cdk, emulator, tree):
     exports = {e["Name"] for e in emulator.client("cloudformation").list_exports()["Exports"]}
     declared = {o["Export"]["Name"] for o in template(tree, "mlspace-kms").get("Outputs", {}).values() if "Export" in o}
     assert declared and declared <= exports
+
+    ec2 = emulator.client("ec2")
+    vpc_resources = template_resources("mlspace-vpc", tree)
+    [vpc_id] = [k for k, r in vpc_resources.items() if r["Type"] == "AWS::EC2::VPC"]
+    [vpc] = ec2.describe_vpcs(VpcIds=[physical[("mlspace-vpc", vpc_id)]])["Vpcs"]
+    assert vpc["CidrBlock"] == vpc_resources[vpc_id]["Properties"]["CidrBlock"]
+    subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}])["Subnets"]
+    assert len(subnets) == sum(r["Type"] == "AWS::EC2::Subnet" for r in vpc_resources.values())
+    endpoints = ec2.describe_vpc_endpoints(Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}])["VpcEndpoints"]
+    assert len(endpoints) == sum(r["Type"] == "AWS::EC2::VPCEndpoint" for r in vpc_resources.values())
+
+    iam = emulator.client("iam")
+    for logical_id, resource in template_resources("mlspace-iam", tree).items():
+        name = physical[("mlspace-iam", logical_id)]
+        if resource["Type"] == "AWS::IAM::Role":
+            role = iam.get_role(RoleName=name)["Role"]
+            expected = resource["Properties"].get("RoleName")
+            assert expected is None or role["RoleName"] == expected
+        elif resource["Type"] == "AWS::IAM::ManagedPolicy":
+            assert iam.get_policy(PolicyArn=name)["Policy"]["Arn"] == name
 
     sagemaker = emulator.client("sagemaker")
     for logical_id, resource in template_resources("mlspace-sagemaker", tree).items():
