@@ -1,40 +1,18 @@
 //! The Docker layer builder, through the stand-in `tests/fake-docker/docker`, which checks
 //! the `docker run` line and runs the recipe on the host with a stub pip.
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
+
+use common::{docker_runs as runs, fake_docker};
 
 use mlspace_cdk::cdk::assets::AssetSource;
 use mlspace_cdk::mlspace::layers::{
     resolve_layer_code_with, resolve_layer_with, BuildTools, LayerBuilder, LayerCode, LayerError,
     LayerRequest,
 };
-
-/// A `docker` in `dir` that runs the stand-in with the given settings; returns it and its log.
-fn fake_docker(dir: &Path, settings: &[(&str, &str)]) -> (String, PathBuf) {
-    let log = dir.join("docker.log");
-    let stand_in = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fake-docker/docker");
-    let mut script = String::from("#!/usr/bin/env bash\n");
-    script.push_str(&format!("export FAKE_DOCKER_LOG='{}'\n", log.display()));
-    for (k, v) in settings {
-        script.push_str(&format!("export {k}='{v}'\n"));
-    }
-    script.push_str(&format!("exec '{}' \"$@\"\n", stand_in.display()));
-    let path = dir.join("docker");
-    fs::write(&path, script).unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
-    }
-    (path.display().to_string(), log)
-}
-
-fn runs(log: &Path) -> Vec<String> {
-    fs::read_to_string(log)
-        .map(|s| s.lines().map(String::from).collect())
-        .unwrap_or_default()
-}
 
 fn request<'a>(id: &'a str, recipe: &'a str, architecture: &'a str) -> LayerRequest<'a> {
     LayerRequest {

@@ -37,7 +37,8 @@ pub fn reference_configs(shared: &Path) -> Vec<String> {
     names
 }
 
-fn copy_dir(from: &Path, to: &Path) {
+/// Copies a folder tree (files and directories), in name order.
+pub fn copy_dir(from: &Path, to: &Path) {
     for entry in walkdir::WalkDir::new(from).sort_by_file_name() {
         let entry = entry.unwrap();
         let rel = entry.path().strip_prefix(from).unwrap();
@@ -48,6 +49,34 @@ fn copy_dir(from: &Path, to: &Path) {
             fs::copy(entry.path(), &dest).unwrap();
         }
     }
+}
+
+/// A `docker` in `dir` that runs the repository's stand-in (tests/fake-docker/docker) with the
+/// given settings exported; returns its path and the log where it records each `docker run`.
+pub fn fake_docker(dir: &Path, settings: &[(&str, &str)]) -> (String, PathBuf) {
+    let log = dir.join("docker.log");
+    let stand_in = repo_root().join("tests/fake-docker/docker");
+    let mut script = String::from("#!/usr/bin/env bash\n");
+    script.push_str(&format!("export FAKE_DOCKER_LOG='{}'\n", log.display()));
+    for (k, v) in settings {
+        script.push_str(&format!("export {k}='{v}'\n"));
+    }
+    script.push_str(&format!("exec '{}' \"$@\"\n", stand_in.display()));
+    let path = dir.join("docker");
+    fs::write(&path, script).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    (path.display().to_string(), log)
+}
+
+/// The `docker run` lines a [`fake_docker`] logged.
+pub fn docker_runs(log: &Path) -> Vec<String> {
+    fs::read_to_string(log)
+        .map(|s| s.lines().map(String::from).collect())
+        .unwrap_or_default()
 }
 
 /// A deterministic layer zip holding `python/<name>.py`.
