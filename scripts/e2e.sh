@@ -16,7 +16,8 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
 [ -x node_modules/.bin/cdk ] || npm install --no-audit --no-fund --loglevel=error
-[ -f build/example/lib/config.json ] && [ -x target/release/mlspace-cdk ] || bash scripts/synth-example.sh
+[ -f build/example/lib/config.json ] || bash scripts/synth-example.sh
+cargo build --release --quiet   # never test a stale binary (a no-op when it is current)
 bash scripts/python-venv.sh "$root/.venv" >/dev/null
 
 run=("$root/.venv/bin/python" -m pytest -q -p no:cacheprovider tests/e2e "$@")

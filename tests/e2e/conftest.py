@@ -82,11 +82,11 @@ def _start_emulator(log_path):
     for variable in UNSET:
         env.pop(variable, None)
     env.pop("MOTO_S3_CUSTOM_ENDPOINTS", None)
-    log = open(log_path, "w")
-    process = subprocess.Popen(
-        [sys.executable, str(Path(__file__).with_name("moto_server.py"))],
-        stdout=subprocess.PIPE, stderr=log, env=env, text=True,
-    )
+    with open(log_path, "w") as log:  # the server keeps its own descriptor
+        process = subprocess.Popen(
+            [sys.executable, str(Path(__file__).with_name("moto_server.py"))],
+            stdout=subprocess.PIPE, stderr=log, env=env, text=True,
+        )
     line = process.stdout.readline()
     if not line.startswith("moto-ready "):
         process.kill()

@@ -68,14 +68,15 @@ def _change_set_stacks_see_and_make_exports():
 
     def execute(self, change_set_name, stack_name=None):
         execute_change_set(self, change_set_name, stack_name)
-        for stack in self.stacks.values():
-            if stack_name in (None, stack.name, stack.stack_id) or change_set_name in (
-                cs.change_set_id for cs in self.change_sets.values() if cs.stack is stack
-            ):
-                stack._parse_template()
-                stack.output_map = stack._create_output_map()
-                for export in stack.exports:
-                    self.exports[export.name] = export
+        # The change set moto just executed, found as it finds it (by id, else the last by name).
+        change_set = self.change_sets.get(change_set_name) or [
+            cs for cs in self.change_sets.values() if cs.change_set_name == change_set_name
+        ][-1]
+        stack = change_set.stack
+        stack._parse_template()
+        stack.output_map = stack._create_output_map()
+        for export in stack.exports:
+            self.exports[export.name] = export
 
     models.CloudFormationBackend.create_change_set = create
     models.CloudFormationBackend.execute_change_set = execute

@@ -6,6 +6,7 @@ The tests run in file order and build on each other (one emulator for the sessio
 
 import io
 import json
+import os
 import socket
 import zipfile
 from pathlib import Path
@@ -61,8 +62,6 @@ def test_traffic_stays_on_loopback(emulator):
     """scripts/e2e.sh runs the suite in a network namespace holding only loopback, when the machine
     lets it: then nothing can leave, and this proves it. Elsewhere every endpoint is still the
     emulator (AWS_ENDPOINT_URL), but nothing enforces it."""
-    import os
-
     if os.environ.get("MLSPACE_E2E_ISOLATED") != "1":
         pytest.skip("not in a loopback-only network namespace (see scripts/e2e.sh)")
     with pytest.raises(OSError):
@@ -97,15 +96,24 @@ def test_publish_assets_uploads_every_asset_under_its_key(cdk, emulator, tree):
     assert published > 0
 
 
-def lambda_code_objects(tree, s3):
-    """(function, zip members) of every function that runs MLSpace's Lambda sources."""
+def code_objects(tree, s3, resource_type, code_property, wanted=lambda properties: True):
+    """(stack/logical id, zip members) of the published code of every `resource_type` resource
+    whose `code_property` points at S3 and whose properties are `wanted`."""
     for stack in stack_names(tree):
         for logical_id, resource in template(tree, stack)["Resources"].items():
             properties = resource.get("Properties", {})
-            if resource["Type"] == "AWS::Lambda::Function" and properties.get("Handler", "").startswith("ml_space_lambda."):
-                code = properties["Code"]
-                bucket = resolve_placeholders(code["S3Bucket"]["Fn::Sub"] if isinstance(code["S3Bucket"], dict) else code["S3Bucket"])
+            code = properties.get(code_property, {})
+            if resource["Type"] == resource_type and "S3Key" in code and wanted(properties):
+                bucket = resolve(code["S3Bucket"], {})
                 yield f"{stack}/{logical_id}", zip_members(object_bytes(s3, bucket, code["S3Key"]))
+
+
+def lambda_code_objects(tree, s3):
+    """Code of every function that runs MLSpace's Lambda sources."""
+    return code_objects(
+        tree, s3, "AWS::Lambda::Function", "Code",
+        lambda properties: properties.get("Handler", "").startswith("ml_space_lambda."),
+    )
 
 
 def test_lambda_code_zip_holds_the_example_sources(emulator, tree):
@@ -116,18 +124,8 @@ def test_lambda_code_zip_holds_the_example_sources(emulator, tree):
         assert members == sources, f"{name}: its code zip is not backend/src"
 
 
-def layer_objects(tree, s3):
-    for stack in stack_names(tree):
-        for logical_id, resource in template(tree, stack)["Resources"].items():
-            if resource["Type"] == "AWS::Lambda::LayerVersion" and "S3Key" in resource["Properties"].get("Content", {}):
-                content = resource["Properties"]["Content"]
-                bucket = content["S3Bucket"]
-                bucket = resolve_placeholders(bucket["Fn::Sub"] if isinstance(bucket, dict) else bucket)
-                yield f"{stack}/{logical_id}", zip_members(object_bytes(s3, bucket, content["S3Key"]))
-
-
 def test_each_layer_zip_has_python_at_its_root(emulator, tree):
-    layers = dict(layer_objects(tree, emulator.client("s3")))
+    layers = dict(code_objects(tree, emulator.client("s3"), "AWS::Lambda::LayerVersion", "Content"))
     assert {name.split("/")[1].split("lambdalayer")[0] for name in layers} >= {"mlspacecommon", "mlspacejwt", "mlspacenotifier"}
     for name, members in layers.items():
         assert members, f"{name}: empty layer"
