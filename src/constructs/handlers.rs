@@ -16,6 +16,12 @@ use super::assets::{embedded_directory, register, AssetLocation};
 pub const HANDLER_RUNTIME: &str = "python3.11";
 pub const HANDLER_ENTRY: &str = "index.handler";
 
+/// `handlers/shared/cfn_response.py`: answering CloudFormation, the same for every handler.
+const CFN_RESPONSE: (&str, &[u8]) = (
+    "cfn_response.py",
+    include_bytes!("../../handlers/shared/cfn_response.py"),
+);
+
 /// Which handler.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HandlerKind {
@@ -34,34 +40,26 @@ impl HandlerKind {
         }
     }
 
-    /// The handler's code files, as compiled in.
+    /// The handler's code files, as compiled in: its own `index.py` and the response module all
+    /// handlers share (`handlers/shared/`), so each code asset stands alone.
     fn files(self) -> &'static [(&'static str, &'static [u8])] {
         match self {
             HandlerKind::BucketDeployment => &[
-                (
-                    "cfn_response.py",
-                    include_bytes!("../../handlers/bucket_deployment/cfn_response.py"),
-                ),
+                CFN_RESPONSE,
                 (
                     "index.py",
                     include_bytes!("../../handlers/bucket_deployment/index.py"),
                 ),
             ],
             HandlerKind::SdkCall => &[
-                (
-                    "cfn_response.py",
-                    include_bytes!("../../handlers/sdk_call/cfn_response.py"),
-                ),
+                CFN_RESPONSE,
                 (
                     "index.py",
                     include_bytes!("../../handlers/sdk_call/index.py"),
                 ),
             ],
             HandlerKind::BucketNotifications => &[
-                (
-                    "cfn_response.py",
-                    include_bytes!("../../handlers/bucket_notifications/cfn_response.py"),
-                ),
+                CFN_RESPONSE,
                 (
                     "index.py",
                     include_bytes!("../../handlers/bucket_notifications/index.py"),
@@ -134,5 +132,20 @@ mod tests {
         .collect();
         assert_eq!(hashes.len(), 3);
         assert!(hashes[0] != hashes[1] && hashes[1] != hashes[2] && hashes[0] != hashes[2]);
+    }
+
+    #[test]
+    fn every_handler_asset_holds_its_entry_and_the_shared_response_module() {
+        let shared = include_bytes!("../../handlers/shared/cfn_response.py");
+        for kind in [
+            HandlerKind::BucketDeployment,
+            HandlerKind::SdkCall,
+            HandlerKind::BucketNotifications,
+        ] {
+            let code = HandlerCode::load(kind).unwrap();
+            let response = std::fs::read(code.dir.path().join("cfn_response.py")).unwrap();
+            assert_eq!(response, shared, "{}", kind.dir());
+            assert!(code.dir.path().join("index.py").is_file(), "{}", kind.dir());
+        }
     }
 }

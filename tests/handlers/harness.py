@@ -19,12 +19,14 @@ HANDLER_NAMES = ("bucket_deployment", "sdk_call", "bucket_notifications")
 
 
 def load_handler(name):
-    """Import handlers/<name>/index.py as module `handler_<name>` (its directory first on sys.path)."""
+    """Import handlers/<name>/index.py as module `handler_<name>`, with its directory and
+    handlers/shared first on sys.path (the two make up its code asset)."""
     module_name = f"handler_{name}"
     if module_name in sys.modules:
         return sys.modules[module_name]
     directory = HANDLERS / name
-    sys.path.insert(0, str(directory))
+    search = [str(directory), str(HANDLERS / "shared")]
+    sys.path[:0] = search
     try:
         sys.modules.pop("cfn_response", None)
         spec = importlib.util.spec_from_file_location(module_name, directory / "index.py")
@@ -32,7 +34,8 @@ def load_handler(name):
         sys.modules[module_name] = module
         spec.loader.exec_module(module)
     finally:
-        sys.path.remove(str(directory))
+        for entry in search:
+            sys.path.remove(entry)
     module.cfn_response.RETRY_PAUSES_SECONDS = (0.01, 0.01)
     return module
 
