@@ -12,10 +12,8 @@ use mlspace_cdk::cdk::assets::{
     content_fingerprint, fingerprint, AssetOptions, ExternalLinks, SymlinkFollow,
 };
 
-fn write(path: &Path, bytes: &[u8]) {
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    fs::write(path, bytes).unwrap();
-}
+mod common;
+use common::{excludes_tree, write_file as write};
 
 #[cfg(unix)]
 fn link(target: &str, at: &Path) {
@@ -120,21 +118,7 @@ fn build_trees(base: &Path) {
         link("../root-sibling/s.txt", &root.join("prefix-sibling"));
     }
 
-    let e = base.join("excludes");
-    for f in [
-        "a.py",
-        "a.pyc",
-        "keep.pyc",
-        "sub/b.pyc",
-        "build/x",
-        "sub/build/y",
-        "docs/r.md",
-        "docs/sub/s.md",
-    ] {
-        write(&e.join(f), f.as_bytes());
-    }
-    write(&e.join(".is_custom_resource"), b"");
-    write(&e.join(".env"), b"secret");
+    excludes_tree(&base.join("excludes"));
 
     write(
         &base.join("single/layer.zip"),

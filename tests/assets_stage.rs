@@ -8,10 +8,8 @@ use mlspace_cdk::cdk::assets::{
     plan, stage, AssetError, AssetOptions, AssetSource, ExternalLinks, Packaging,
 };
 
-fn write(path: &Path, bytes: &[u8]) {
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    fs::write(path, bytes).unwrap();
-}
+mod common;
+use common::{excludes_tree, write_file as write};
 
 /// `(type, path)` of everything below `dir`, sorted; links show their text.
 fn listing(dir: &Path) -> Vec<String> {
@@ -37,23 +35,6 @@ fn listing(dir: &Path) -> Vec<String> {
         });
     }
     out
-}
-
-fn excludes_tree(root: &Path) {
-    for f in [
-        "a.py",
-        "a.pyc",
-        "keep.pyc",
-        "sub/b.pyc",
-        "build/x",
-        "sub/build/y",
-        "docs/r.md",
-        "docs/sub/s.md",
-    ] {
-        write(&root.join(f), f.as_bytes());
-    }
-    write(&root.join(".env"), b"secret");
-    write(&root.join(".is_custom_resource"), b"");
 }
 
 #[test]

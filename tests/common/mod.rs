@@ -79,6 +79,32 @@ pub fn docker_runs(log: &Path) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Writes `bytes` to `path`, creating its folders.
+pub fn write_file(path: &Path, bytes: &[u8]) {
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, bytes).unwrap();
+}
+
+/// The asset tests' exclude fixture below `root`: compiled Python, build folders, docs, an
+/// `.env` and the `.is_custom_resource` marker aws-cdk-lib always leaves out; each file holds
+/// its own relative path.
+pub fn excludes_tree(root: &Path) {
+    for f in [
+        "a.py",
+        "a.pyc",
+        "keep.pyc",
+        "sub/b.pyc",
+        "build/x",
+        "sub/build/y",
+        "docs/r.md",
+        "docs/sub/s.md",
+    ] {
+        write_file(&root.join(f), f.as_bytes());
+    }
+    write_file(&root.join(".is_custom_resource"), b"");
+    write_file(&root.join(".env"), b"secret");
+}
+
 /// A deterministic layer zip holding `python/<name>.py`.
 pub fn write_layer_zip(path: &Path, name: &str) {
     let file = fs::File::create(path).unwrap();
