@@ -71,16 +71,8 @@ pub fn add_lambda_target(app: &mut App, rule: (NodeId, NodeId), function: NodeId
     };
     let id = format!("Target{}", targets.len());
     targets.push(map! { "Arn" => Value::get_att(function, "Arn"), "Id" => id });
-    let function_construct = app
-        .tree
-        .node(function)
-        .parent
-        .expect("a function resource has a construct");
     // compat: one permission per function and rule, named `AllowEventRule<function unique id>`.
-    let permission_id = format!(
-        "AllowEventRule{}",
-        super::names::node_unique_id(app, function_construct)
-    );
+    let permission_id = super::names::function_scoped_id(app, "AllowEventRule", function);
     if app.tree.child(construct, &permission_id).is_none() {
         let permission = Resource::new(
             "AWS::Lambda::Permission",

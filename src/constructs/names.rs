@@ -19,6 +19,18 @@ pub fn node_unique_id(app: &App, node: NodeId) -> String {
     make_unique_id(&app.tree.path(node).0)
 }
 
+/// The id of a construct named after the function it serves: `prefix` followed by the
+/// [`node_unique_id`] of the function's construct (`function` is its `Resource`), as
+/// aws-cdk-lib names the permissions it adds for event rules and bucket notifications.
+pub fn function_scoped_id(app: &App, prefix: &str, function: NodeId) -> String {
+    let function_construct = app
+        .tree
+        .node(function)
+        .parent
+        .expect("a function resource has a construct");
+    format!("{prefix}{}", node_unique_id(app, function_construct))
+}
+
 /// `node.addr`: `c8` and the SHA-1 hex of every id from the root down (the root's empty id
 /// included, `Default` ids left out), each followed by a newline.
 pub fn node_addr(app: &App, node: NodeId) -> String {

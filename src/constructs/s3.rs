@@ -297,15 +297,8 @@ impl Bucket {
             }
         };
         // compat: the permission is named after the function's unique id.
-        let function_construct = app
-            .tree
-            .node(function)
-            .parent
-            .expect("a function resource has a construct");
-        let permission_id = format!(
-            "AllowBucketNotificationsTo{}",
-            super::names::node_unique_id(app, function_construct)
-        );
+        let permission_id =
+            super::names::function_scoped_id(app, "AllowBucketNotificationsTo", function);
         let permission = match app.tree.child(self.node, &permission_id) {
             Some(p) => p,
             None => {
