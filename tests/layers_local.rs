@@ -2,6 +2,8 @@
 //! each Lambda architecture and checks the machine type of every shared object.
 //! Needs network access to PyPI and `python3` with pip; set MLSPACE_SKIP_NETWORK_TESTS=1 to skip.
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -25,19 +27,13 @@ fn skip() -> bool {
 fn logging_python(dir: &Path) -> (String, PathBuf) {
     let log = dir.join("python.log");
     let path = dir.join("python3");
-    fs::write(
+    common::write_executable(
         &path,
-        format!(
+        &format!(
             "#!/usr/bin/env bash\necho call >> '{}'\nexec python3 \"$@\"\n",
             log.display()
         ),
-    )
-    .unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
-    }
+    );
     (path.display().to_string(), log)
 }
 

@@ -63,13 +63,37 @@ pub fn fake_docker(dir: &Path, settings: &[(&str, &str)]) -> (String, PathBuf) {
     }
     script.push_str(&format!("exec '{}' \"$@\"\n", stand_in.display()));
     let path = dir.join("docker");
-    fs::write(&path, script).unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
-    }
+    write_executable(&path, &script);
     (path.display().to_string(), log)
+}
+
+/// Writes an executable script at `path` from a child process.
+///
+/// Written from this process, the file could not be run reliably: tests run in threads, and a
+/// child forked by another thread while our write descriptor is open holds a copy of it until
+/// that child execs, so running the script in that window fails with ETXTBSY ("Text file
+/// busy"). A descriptor that only ever lived in a short-lived `sh` cannot leak that way.
+pub fn write_executable(path: &Path, text: &str) {
+    let mut child = Command::new("/bin/sh")
+        .args([
+            "-c",
+            "cat > \"$0\" && chmod 755 \"$0\"",
+            &path.display().to_string(),
+        ])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    assert!(
+        child.wait().unwrap().success(),
+        "writing {}",
+        path.display()
+    );
 }
 
 /// The `docker run` lines a [`fake_docker`] logged.
