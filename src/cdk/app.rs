@@ -90,6 +90,8 @@ pub struct App {
     pub context: serde_json::Map<String, serde_json::Value>,
     pub settings: Settings,
     pub missing: Vec<MissingContext>,
+    /// Asset plans of this synthesis: each source is fingerprinted once.
+    pub asset_plans: crate::cdk::assets::Planner,
 }
 
 pub const DEFAULT_QUALIFIER: &str = "hnb659fds";
@@ -114,6 +116,7 @@ impl App {
             context,
             settings,
             missing: Vec::new(),
+            asset_plans: Default::default(),
         }
     }
 

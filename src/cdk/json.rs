@@ -69,14 +69,23 @@ fn write_value(out: &mut String, value: &Value, indent: Option<usize>, depth: us
 
 fn newline(out: &mut String, indent: Option<usize>, depth: usize) {
     if let Some(width) = indent {
+        const SPACES: &str = "                                ";
         out.push('\n');
-        out.extend(std::iter::repeat_n(' ', width * depth));
+        let mut left = width * depth;
+        while left > 0 {
+            let n = left.min(SPACES.len());
+            out.push_str(&SPACES[..n]);
+            left -= n;
+        }
     }
 }
 
 /// Keys in the order a JS engine enumerates them: array-index keys ascending, then the rest
 /// in insertion order.
 fn js_key_order(map: &Map<String, Value>) -> Vec<(&String, &Value)> {
+    if !map.keys().any(|k| array_index(k).is_some()) {
+        return map.iter().collect();
+    }
     let mut indices: Vec<(u32, (&String, &Value))> = Vec::new();
     let mut others = Vec::new();
     for entry in map.iter() {
@@ -101,19 +110,29 @@ fn array_index(key: &str) -> Option<u32> {
 
 fn write_string(out: &mut String, s: &str) {
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{08}' => out.push_str("\\b"),
-            '\u{0c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
+    // Copy runs of characters that need no escape in one go; all escapes are ASCII.
+    let mut run = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let escape = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&s[run..i]);
+        if escape.is_empty() {
+            out.push_str(&format!("\\u{b:04x}"));
+        } else {
+            out.push_str(escape);
         }
+        run = i + 1;
     }
+    out.push_str(&s[run..]);
     out.push('"');
 }
 
@@ -151,6 +170,22 @@ mod tests {
     fn escapes_only_what_js_escapes() {
         let v = json!("a/b \"q\" \\ é \u{1} \n");
         assert_eq!(to_compact(&v), "\"a/b \\\"q\\\" \\\\ é \\u0001 \\n\"");
+    }
+
+    #[test]
+    fn escapes_every_control_character_as_node_does() {
+        // Expected: node -e 'JSON.stringify(s)' for the same string.
+        let mut s = String::from("\"");
+        s.extend((0u8..32).map(char::from));
+        s.push_str("\u{7f}\u{2028}é😀\\");
+        let expected = concat!(
+            r#""\"\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\b\t\n\u000b\f\r"#,
+            r#"\u000e\u000f\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019"#,
+            r#"\u001a\u001b\u001c\u001d\u001e\u001f"#,
+            "\u{7f}\u{2028}é😀",
+            r#"\\""#
+        );
+        assert_eq!(to_compact(&json!(s)), expected);
     }
 
     #[test]

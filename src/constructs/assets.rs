@@ -4,9 +4,7 @@ use std::path::Path;
 use std::rc::Rc;
 
 use crate::cdk::app::{AssetPackaging, StackAsset, StackRef};
-use crate::cdk::assets::{
-    plan, stage, AssetError, AssetOptions, AssetSource, Packaging, PlannedAsset,
-};
+use crate::cdk::assets::{stage, AssetError, AssetOptions, AssetSource, Packaging, PlannedAsset};
 use crate::cdk::{App, Resource, Value};
 use crate::map;
 
@@ -57,7 +55,7 @@ pub fn add_asset(
     options: &AssetOptions,
     keep: Option<Rc<dyn std::any::Any>>,
 ) -> Result<AssetLocation, AssetError> {
-    let planned = plan(source, options)?;
+    let planned = app.asset_plans.plan(source, options)?;
     Ok(register(app, stack, display_name, planned, keep))
 }
 
@@ -129,6 +127,7 @@ pub fn embedded_directory(files: &[(&str, &[u8])]) -> std::io::Result<tempfile::
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cdk::assets::plan;
     use crate::cdk::Environment;
 
     #[test]

@@ -1,6 +1,7 @@
 //! The MLSpace app: which stacks exist, in which order, what each gives the others.
 use std::path::PathBuf;
 
+use crate::cdk::assets::{AssetOptions, AssetSource, PlannedAsset};
 use crate::cdk::{App, Environment, StackRef};
 use crate::config::Config;
 
@@ -29,6 +30,41 @@ impl Ctx<'_> {
     /// `<name>-<account>`: bucket names are made unique by the account id.
     pub fn bucket_name(&self, base: &str) -> String {
         format!("{base}-{}", self.cfg.aws_account)
+    }
+    /// MLSpace's Lambda sources: one code asset, shared by every function.
+    pub fn lambda_source(&self) -> AssetSource {
+        AssetSource::Directory(self.source_root.join(LAMBDA_SOURCE_PATH))
+    }
+    /// The web app's build folder, deployed to the website bucket.
+    pub fn frontend_build(&self) -> PathBuf {
+        self.source_root.join(FRONTEND_BUILD_PATH)
+    }
+}
+
+/// Where MLSpace keeps its Lambda sources and the web app's build, below the source root.
+pub const LAMBDA_SOURCE_PATH: &str = "backend/src";
+pub const FRONTEND_BUILD_PATH: &str = "frontend/build";
+
+/// MLSpace's Lambda code asset, as every function uses it (fingerprinted once per synthesis).
+pub fn lambda_code(app: &mut App, ctx: &Ctx) -> Result<PlannedAsset, super::run::RunError> {
+    app.asset_plans
+        .plan(ctx.lambda_source(), &AssetOptions::default())
+        .map_err(|e| {
+            super::run::RunError::Asset(format!(
+                "MLSpace's Lambda code ({LAMBDA_SOURCE_PATH}): {e}"
+            ))
+        })
+}
+
+/// Starts fingerprinting the two large sources (the Lambda code and the web app's build) in the
+/// background, so that hashing them overlaps with building the stacks that come first.
+fn prefetch_assets(app: &mut App, ctx: &Ctx) {
+    app.asset_plans
+        .prefetch(ctx.lambda_source(), &AssetOptions::default());
+    let frontend = ctx.frontend_build();
+    if frontend.is_dir() {
+        app.asset_plans
+            .prefetch(AssetSource::Directory(frontend), &AssetOptions::default());
     }
 }
 
@@ -67,6 +103,7 @@ pub const API_STACKS: &[(&str, apis::ApiKind)] = &[
 
 /// Build every stack into `app`.
 pub fn build(app: &mut App, ctx: &Ctx) -> Result<(), super::run::RunError> {
+    prefetch_assets(app, ctx);
     let tags = infrastructure_tags(ctx);
     let stack = |app: &mut App, id: &str, tagged: bool| -> StackRef {
         app.add_stack(

@@ -15,6 +15,7 @@
 
 mod fingerprint;
 mod glob;
+mod planner;
 mod stage;
 pub mod zip;
 
@@ -25,6 +26,7 @@ use thiserror::Error;
 
 pub use fingerprint::{content_fingerprint, data_fingerprint, fingerprint, js_string_cmp};
 pub use glob::{ExcludeSet, UnsupportedPattern};
+pub use planner::Planner;
 pub use stage::stage;
 
 /// aws-cdk-lib always excludes this marker file from assets.
@@ -48,7 +50,7 @@ impl Packaging {
 }
 
 /// What an asset is made of.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum AssetSource {
     Directory(PathBuf),
     File(PathBuf),
@@ -61,7 +63,7 @@ pub enum AssetSource {
 }
 
 /// Which symbolic links are followed (their target's content is used) rather than kept as links.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum SymlinkFollow {
     Never,
     Always,
@@ -86,7 +88,7 @@ impl SymlinkFollow {
 
 /// What becomes of a symbolic link inside an asset's tree that points out of it, where the follow
 /// mode would follow it (aws-cdk-lib's default mode, `External`, does: it copies the target in).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum ExternalLinks {
     /// Stop with [`AssetError::ExternalSymlink`]: an asset never takes content from outside its
     /// source tree. For trees without such links the hash is aws-cdk-lib's.
@@ -98,7 +100,7 @@ pub enum ExternalLinks {
 
 /// Asset options; `Default` gives what aws-cdk-lib uses when none are passed, except that links
 /// out of the tree are refused ([`ExternalLinks`]).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct AssetOptions {
     /// Glob patterns (minimatch style, `!` re-includes), relative to the asset root.
     /// [`plan`] puts [`DEFAULT_EXCLUDE`] in front of them.

@@ -4,7 +4,7 @@
 //! below renders the `AWS::Lambda::Function` the way aws-cdk-lib's `Function` does for these
 //! functions (imported role, VPC placement, no log group).
 use crate::cdk::app::props;
-use crate::cdk::assets::{AssetOptions, AssetSource, PlannedAsset};
+use crate::cdk::assets::PlannedAsset;
 use crate::cdk::{App, NodeId, Resource, StackRef, Value};
 use crate::constructs::assets::{add_asset_metadata, register};
 use crate::map;
@@ -16,8 +16,6 @@ use crate::mlspace::run::RunError;
 
 use super::CoreInputs;
 
-/// MLSpace's Lambda code (`lambdaSourcePath` of the TS app), relative to the source root.
-pub const LAMBDA_SOURCE_PATH: &str = "backend/src";
 /// compat: the variables the TS app's ADC aspect adds in the isolated regions.
 pub const CA_BUNDLE_ENV_VARS: &[&str] = &["AWS_CA_BUNDLE", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE"];
 pub const CA_BUNDLE: &str = "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem";
@@ -31,12 +29,12 @@ pub struct FunctionDefaults {
 }
 
 impl FunctionDefaults {
-    pub fn new(ctx: &Ctx, inputs: &CoreInputs) -> Result<FunctionDefaults, RunError> {
-        let path = ctx.source_root.join(LAMBDA_SOURCE_PATH);
-        let code = crate::cdk::assets::plan(AssetSource::Directory(path), &AssetOptions::default())
-            .map_err(|e| {
-                RunError::Asset(format!("MLSpace's Lambda code ({LAMBDA_SOURCE_PATH}): {e}"))
-            })?;
+    pub fn new(
+        app: &mut App,
+        ctx: &Ctx,
+        inputs: &CoreInputs,
+    ) -> Result<FunctionDefaults, RunError> {
+        let code = crate::mlspace::app::lambda_code(app, ctx)?;
         Ok(FunctionDefaults {
             code,
             role_arn: inputs.iam.app_role_arn.clone(),

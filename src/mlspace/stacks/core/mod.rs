@@ -167,7 +167,7 @@ pub fn build(
         Value::Ref(common_layer),
     );
 
-    let defaults = FunctionDefaults::new(ctx, &inputs)?;
+    let defaults = FunctionDefaults::new(app, ctx, &inputs)?;
     let manage_roles = || Value::from(if cfg.manage_iam_roles { "True" } else { "" });
     let optional_arn = |v: &Option<Value>| v.clone().unwrap_or_else(|| "".into());
     let kms_conditions_arn = optional_arn(&iam.kms_instance_conditions_policy_arn);

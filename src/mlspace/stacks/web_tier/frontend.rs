@@ -11,8 +11,6 @@ use crate::map;
 use crate::mlspace::app::Ctx;
 use crate::mlspace::run::RunError;
 
-use super::FRONTEND_BUILD_PATH;
-
 /// The file the web app reads its settings from.
 pub const ENV_JS: &str = "env.js";
 /// MLSpace gives the frontend deployment's handler more memory than the default.
@@ -72,7 +70,7 @@ pub(super) fn deploy(
         "MLSpaceFrontEndDeployment",
         BucketDeploymentProps {
             sources: vec![
-                Source::Asset(ctx.source_root.join(FRONTEND_BUILD_PATH)),
+                Source::Asset(ctx.frontend_build()),
                 Source::Data {
                     object_key: ENV_JS.into(),
                     data: env,

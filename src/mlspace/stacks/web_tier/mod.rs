@@ -4,7 +4,7 @@ mod frontend;
 
 use indexmap::IndexMap;
 
-use crate::cdk::assets::{plan, AssetOptions, AssetSource, PlannedAsset};
+use crate::cdk::assets::PlannedAsset;
 use crate::cdk::{App, RemovalPolicy, Resource, StackRef, Value};
 use crate::constructs::apigateway::{
     self, AwsIntegration, CorsOptions, Integration, MethodOptions, Response, RestApiProps,
@@ -33,9 +33,6 @@ pub struct WebTierOutputs {
     pub lambda_code: PlannedAsset,
 }
 
-/// Where the Lambda code and the web app are, relative to the MLSpace root.
-pub const LAMBDA_SOURCE_PATH: &str = "backend/src";
-pub const FRONTEND_BUILD_PATH: &str = "frontend/build";
 const STAGE_NAME: &str = "Prod";
 const THROTTLING_LIMIT: u32 = 100;
 const ACCESS_LOG_GROUP_NAME: &str = "/aws/apigateway/MLSpace";
@@ -242,11 +239,7 @@ pub fn build(
     let idp_endpoint = (!cfg.idp_endpoint_ssm_param.is_empty())
         .then(|| string_parameter_value(app, stack, &cfg.idp_endpoint_ssm_param));
 
-    let lambda_code = plan(
-        AssetSource::Directory(ctx.source_root.join(LAMBDA_SOURCE_PATH)),
-        &AssetOptions::default(),
-    )
-    .map_err(|e| RunError::Asset(e.to_string()))?;
+    let lambda_code = crate::mlspace::app::lambda_code(app, ctx)?;
     let mut environment: IndexMap<String, Value> = IndexMap::new();
     let authorizer_oidc_url = idp_endpoint.clone().unwrap_or_else(|| {
         if cfg.internal_oidc_url.is_empty() {
