@@ -124,7 +124,10 @@ mod tests {
         write_assembly(out.path(), &second).unwrap();
         assert_eq!(inode("a.json"), a, "an unchanged file is not rewritten");
         assert_ne!(inode("b.json"), b, "a changed file is replaced");
-        assert_eq!(fs::read_to_string(out.path().join("b.json")).unwrap(), "[2]");
+        assert_eq!(
+            fs::read_to_string(out.path().join("b.json")).unwrap(),
+            "[2]"
+        );
         // The manifest is always written anew, last.
         assert_ne!(inode("manifest.json"), m);
     }
