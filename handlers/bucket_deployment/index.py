@@ -29,7 +29,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 import cfn_response
-from cfn_response import HandlerError
+from cfn_response import HandlerError, flag
 
 logging.getLogger().setLevel(logging.INFO)
 log = logging.getLogger(__name__)
@@ -93,19 +93,6 @@ def handler(event, context):
 
 
 # --------------------------------------------------------------------------- request
-
-
-def flag(props, name, default):
-    """A boolean property; CloudFormation delivers booleans as "true"/"false"."""
-    value = props.get(name)
-    if value is None:
-        return default
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("true", "false"):
-        return text == "true"
-    raise HandlerError(f"property {name} must be true or false, got {value!r}")
 
 
 def string_list(props, name, required=False):

@@ -18,7 +18,7 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 import cfn_response
-from cfn_response import HandlerError
+from cfn_response import HandlerError, flag
 
 logging.getLogger().setLevel(logging.INFO)
 log = logging.getLogger(__name__)
@@ -29,18 +29,6 @@ EVENTBRIDGE = "EventBridgeConfiguration"
 
 def handler(event, context):
     cfn_response.run(event, context, on_event)
-
-
-def flag(props, name, default):
-    value = props.get(name)
-    if value is None:
-        return default
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("true", "false"):
-        return text == "true"
-    raise HandlerError(f"property {name} must be true or false, got {value!r}")
 
 
 def configuration_of(props, what):

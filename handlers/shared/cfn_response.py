@@ -6,9 +6,9 @@ sends that document: SUCCESS with the physical id and Data the work returned,
 or FAILED with a reason a person can act on. A watchdog answers FAILED shortly
 before the Lambda function would time out, so a stack never hangs.
 
-This file is identical in every handler directory (each directory is zipped as
-a Lambda code asset on its own); tests/handlers checks that the copies agree.
-Standard library only.
+It also reads what every handler reads from the request (`flag`). One file,
+handlers/shared/cfn_response.py, is embedded into each handler's code asset, so
+every asset stands alone. Standard library only.
 """
 
 import json
@@ -130,6 +130,19 @@ class Responder:
 
 class HandlerError(Exception):
     """A failure whose message is already the reason to give CloudFormation."""
+
+
+def flag(props, name, default):
+    """A boolean property; CloudFormation delivers booleans as "true"/"false"."""
+    value = props.get(name)
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "false"):
+        return text == "true"
+    raise HandlerError(f"property {name} must be true or false, got {value!r}")
 
 
 def run(event, context, work):

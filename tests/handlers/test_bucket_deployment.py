@@ -393,13 +393,6 @@ def test_member_keys_cannot_escape_the_prefix():
     assert bd.member_key("dir/") == "dir"
 
 
-def test_flag_rejects_non_booleans():
-    with pytest.raises(bd.HandlerError, match="Prune must be true or false"):
-        bd.flag({"Prune": "yes"}, "Prune", True)
-    assert bd.flag({"Prune": "False"}, "Prune", True) is False
-    assert bd.flag({}, "Prune", True) is True
-
-
 def test_distribution_is_invalidated(s3, cfn, make_event, monkeypatch):
     cloudfront = boto3.client("cloudfront", region_name="us-east-1")
     distribution = cloudfront.create_distribution(

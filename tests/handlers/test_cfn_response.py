@@ -117,3 +117,12 @@ def test_response_put_is_retried(cfn, monkeypatch):
     cfn_response.run(event_for(cfn), FakeContext(), lambda responder: ("id", {}))
     assert len(calls) == 2
     assert json.loads(cfn.requests[0]["body"])["Status"] == "SUCCESS"
+
+
+def test_flag_reads_booleans_as_cloudformation_delivers_them():
+    with pytest.raises(cfn_response.HandlerError, match="property Prune must be true or false, got 'yes'"):
+        cfn_response.flag({"Prune": "yes"}, "Prune", True)
+    assert cfn_response.flag({"Prune": "False"}, "Prune", True) is False
+    assert cfn_response.flag({"Prune": " TRUE "}, "Prune", False) is True
+    assert cfn_response.flag({"Prune": False}, "Prune", True) is False
+    assert cfn_response.flag({}, "Prune", True) is True
