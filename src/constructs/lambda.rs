@@ -156,6 +156,25 @@ pub const LAMBDA_SERVICE: &str = "lambda.amazonaws.com";
 const BASIC_EXECUTION_POLICY: &str = "service-role/AWSLambdaBasicExecutionRole";
 const VPC_ACCESS_POLICY: &str = "service-role/AWSLambdaVPCAccessExecutionRole";
 
+/// The role aws-cdk-lib creates for a function: Lambda may assume it, with the basic execution
+/// policy and, for a function in a VPC, the VPC access policy.
+pub fn service_role(app: &mut App, scope: NodeId, id: &str, in_vpc: bool) -> RoleRef {
+    let mut managed = vec![iam::aws_managed_policy(BASIC_EXECUTION_POLICY)];
+    if in_vpc {
+        managed.push(iam::aws_managed_policy(VPC_ACCESS_POLICY));
+    }
+    iam::role(
+        app,
+        scope,
+        id,
+        RoleProps {
+            assumed_by: vec![Principal::service(LAMBDA_SERVICE)],
+            managed_policy_arns: managed,
+            ..Default::default()
+        },
+    )
+}
+
 /// `new lambda.Function(scope, id, props)`.
 pub fn function(app: &mut App, scope: NodeId, id: &str, p: FunctionProps) -> FunctionRef {
     let node = app.construct(scope, id);
@@ -166,20 +185,7 @@ pub fn function(app: &mut App, scope: NodeId, id: &str, p: FunctionProps) -> Fun
             (Some(r), arn)
         }
         FunctionRole::Create => {
-            let mut managed = vec![iam::aws_managed_policy(BASIC_EXECUTION_POLICY)];
-            if p.vpc.is_some() {
-                managed.push(iam::aws_managed_policy(VPC_ACCESS_POLICY));
-            }
-            let r = iam::role(
-                app,
-                node,
-                "ServiceRole",
-                RoleProps {
-                    assumed_by: vec![Principal::service(LAMBDA_SERVICE)],
-                    managed_policy_arns: managed,
-                    ..Default::default()
-                },
-            );
+            let r = service_role(app, node, "ServiceRole", p.vpc.is_some());
             let arn = r.arn.clone();
             (Some(r), arn)
         }

@@ -366,18 +366,7 @@ pub fn notifications_handler(
     }
     let stack = app.stack_ref(stack_node);
     let scope = app.construct(stack_node, &handler_id);
-    let role = iam::role(
-        app,
-        scope,
-        "Role",
-        iam::RoleProps {
-            assumed_by: vec![Principal::service("lambda.amazonaws.com")],
-            managed_policy_arns: vec![iam::aws_managed_policy(
-                "service-role/AWSLambdaBasicExecutionRole",
-            )],
-            ..Default::default()
-        },
-    );
+    let role = super::lambda::service_role(app, scope, "Role", false);
     iam::add_to_principal_policy(
         app,
         &role,

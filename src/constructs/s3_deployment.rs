@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use crate::cdk::app::props;
 use crate::cdk::assets::{AssetError, AssetOptions, AssetSource};
 use crate::cdk::{concat, App, Map, NodeId, Pseudo, RemovalPolicy, Resource, Value};
-use crate::constructs::iam::{self, Principal, RoleRef, Statement};
+use crate::constructs::iam::{self, RoleRef, Statement};
 use crate::map;
 
 use super::assets::{add_asset, add_asset_metadata};
@@ -387,18 +387,7 @@ fn handler_function(
     let singleton = app.construct(stack_node, &id);
     let role = match p.role.clone() {
         Some(r) => r,
-        None => iam::role(
-            app,
-            singleton,
-            "ServiceRole",
-            iam::RoleProps {
-                assumed_by: vec![Principal::service("lambda.amazonaws.com")],
-                managed_policy_arns: vec![iam::aws_managed_policy(
-                    "service-role/AWSLambdaBasicExecutionRole",
-                )],
-                ..Default::default()
-            },
-        ),
+        None => super::lambda::service_role(app, singleton, "ServiceRole", false),
     };
     let location = handler.code.register(app, stack, &format!("{id}/Code"));
     let properties = props([
