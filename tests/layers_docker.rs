@@ -15,13 +15,13 @@ use mlspace_cdk::mlspace::layers::{
 };
 
 fn request<'a>(id: &'a str, recipe: &'a str, architecture: &'a str) -> LayerRequest<'a> {
-    LayerRequest {
-        id,
-        recipe,
-        explicit_path: None,
-        runtime: "python3.11",
-        architecture,
-    }
+    LayerRequest::new(id, recipe, "python3.11", architecture)
+}
+
+/// The stand-in docker with `settings` as the only builder (no python3), and its run log.
+fn docker_only(root: &Path, settings: &[(&str, &str)]) -> (BuildTools, PathBuf) {
+    let (docker, log) = fake_docker(root, settings);
+    (BuildTools::new(docker, "/nonexistent/python3"), log)
 }
 
 fn directory(source: AssetSource) -> PathBuf {
@@ -34,8 +34,7 @@ fn directory(source: AssetSource) -> PathBuf {
 #[test]
 fn docker_build_runs_once_and_is_shared_by_the_notifier() {
     let root = tempfile::tempdir().unwrap();
-    let (docker, log) = fake_docker(root.path(), &[("FAKE_DOCKER_PLATFORM", "linux/arm64")]);
-    let tools = BuildTools::new(docker, "/nonexistent/python3");
+    let (tools, log) = docker_only(root.path(), &[("FAKE_DOCKER_PLATFORM", "linux/arm64")]);
 
     let common = directory(
         resolve_layer_with(
@@ -105,8 +104,7 @@ fn docker_build_runs_once_and_is_shared_by_the_notifier() {
 #[test]
 fn auto_uses_docker_when_an_engine_answers() {
     let root = tempfile::tempdir().unwrap();
-    let (docker, log) = fake_docker(root.path(), &[("FAKE_DOCKER_PLATFORM", "linux/amd64")]);
-    let tools = BuildTools::new(docker, "/nonexistent/python3");
+    let (tools, log) = docker_only(root.path(), &[("FAKE_DOCKER_PLATFORM", "linux/amd64")]);
     let jwt = directory(
         resolve_layer_with(
             root.path(),
@@ -126,8 +124,7 @@ fn auto_uses_docker_when_an_engine_answers() {
 #[test]
 fn a_failed_build_shows_its_last_lines_and_caches_nothing() {
     let root = tempfile::tempdir().unwrap();
-    let (docker, _) = fake_docker(root.path(), &[("FAKE_DOCKER_FAIL", "1")]);
-    let tools = BuildTools::new(docker, "/nonexistent/python3");
+    let (tools, _) = docker_only(root.path(), &[("FAKE_DOCKER_FAIL", "1")]);
     let err = resolve_layer_with(
         root.path(),
         &request("jwt", "jwt", "x86_64"),
@@ -154,8 +151,7 @@ fn a_failed_build_shows_its_last_lines_and_caches_nothing() {
 #[test]
 fn docker_asked_for_but_no_engine_is_an_error() {
     let root = tempfile::tempdir().unwrap();
-    let (docker, log) = fake_docker(root.path(), &[("FAKE_DOCKER_NO_ENGINE", "1")]);
-    let tools = BuildTools::new(docker, "/nonexistent/python3");
+    let (tools, log) = docker_only(root.path(), &[("FAKE_DOCKER_NO_ENGINE", "1")]);
     let err = resolve_layer_with(
         root.path(),
         &request("jwt", "jwt", "x86_64"),
@@ -178,8 +174,7 @@ fn the_checkouts_recipe_is_preferred() {
         "set -e\nmkdir -p /asset-output/python\necho mine > /asset-output/python/marker.txt\n",
     )
     .unwrap();
-    let (docker, _) = fake_docker(root.path(), &[]);
-    let tools = BuildTools::new(docker, "/nonexistent/python3");
+    let (tools, _) = docker_only(root.path(), &[]);
     let built = directory(
         resolve_layer_with(
             root.path(),
@@ -202,8 +197,7 @@ fn an_explicit_path_that_is_missing_falls_back_to_building() {
     let deps = root.path().join("lambda_dependencies");
     fs::create_dir_all(&deps).unwrap();
     fs::write(deps.join("jwt_layer.zip"), b"prebuilt").unwrap();
-    let (docker, log) = fake_docker(root.path(), &[]);
-    let tools = BuildTools::new(docker, "/nonexistent/python3");
+    let (tools, log) = docker_only(root.path(), &[]);
     let req = LayerRequest {
         explicit_path: Some("missing/jwt.zip"),
         ..request("jwt", "jwt", "x86_64")
@@ -221,8 +215,7 @@ fn a_built_layer_has_the_hash_of_its_recipe_not_of_its_output() {
     fs::create_dir_all(&recipe).unwrap();
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/layer-recipe");
     fs::copy(fixture.join("create.sh"), recipe.join("create.sh")).unwrap();
-    let (docker, _) = fake_docker(root.path(), &[]);
-    let tools = BuildTools::new(docker, "/nonexistent/python3");
+    let (tools, _) = docker_only(root.path(), &[]);
     let LayerCode::Built(built) = resolve_layer_code_with(
         root.path(),
         &request("notifier", "common", "arm64"),

@@ -79,13 +79,7 @@ fn local_layers_hold_binaries_for_the_target_architecture() {
     let tools = BuildTools::new("/nonexistent/docker", python);
 
     for (architecture, machine) in [("arm64", 0xB7u16), ("x86_64", 0x3E)] {
-        let req = LayerRequest {
-            id: "tiny",
-            recipe: "tiny",
-            explicit_path: None,
-            runtime: "python3.11",
-            architecture,
-        };
+        let req = LayerRequest::new("tiny", "tiny", "python3.11", architecture);
         let AssetSource::Directory(built) =
             resolve_layer_with(root.path(), &req, LayerBuilder::Auto, &tools).unwrap()
         else {
@@ -110,13 +104,7 @@ fn local_layers_hold_binaries_for_the_target_architecture() {
 
     // Second resolve of both: from the cache, pip is not run again.
     for architecture in ["arm64", "x86_64"] {
-        let req = LayerRequest {
-            id: "tiny",
-            recipe: "tiny",
-            explicit_path: None,
-            runtime: "python3.11",
-            architecture,
-        };
+        let req = LayerRequest::new("tiny", "tiny", "python3.11", architecture);
         resolve_layer_with(root.path(), &req, LayerBuilder::Local, &tools).unwrap();
     }
     assert_eq!(fs::read_to_string(&log).unwrap().lines().count(), 2);

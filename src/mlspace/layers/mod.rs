@@ -47,6 +47,19 @@ pub struct LayerRequest<'a> {
     pub architecture: &'a str,
 }
 
+impl<'a> LayerRequest<'a> {
+    /// A layer with no configured path: the prebuilt zip, else built from `recipe`.
+    pub fn new(id: &'a str, recipe: &'a str, runtime: &'a str, architecture: &'a str) -> Self {
+        LayerRequest {
+            id,
+            recipe,
+            explicit_path: None,
+            runtime,
+            architecture,
+        }
+    }
+}
+
 /// Who builds a layer that has to be built.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum LayerBuilder {
@@ -609,13 +622,7 @@ mod tests {
         fs::create_dir_all(&deps).unwrap();
         fs::write(deps.join("notifier_layer.zip"), b"zip").unwrap();
         fs::write(root.path().join("mine.zip"), b"zip").unwrap();
-        let req = LayerRequest {
-            id: "notifier",
-            recipe: "common",
-            explicit_path: None,
-            runtime: "python3.11",
-            architecture: "x86_64",
-        };
+        let req = LayerRequest::new("notifier", "common", "python3.11", "x86_64");
         let tools = BuildTools::unavailable();
         let got = resolve_layer_with(root.path(), &req, LayerBuilder::Local, &tools).unwrap();
         assert_eq!(got, AssetSource::File(deps.join("notifier_layer.zip")));
@@ -695,13 +702,7 @@ mod tests {
         let recipe = root.path().join("lambda_dependencies/common");
         fs::create_dir_all(&recipe).unwrap();
         fs::copy(fixture_recipe().join("create.sh"), recipe.join("create.sh")).unwrap();
-        let req = LayerRequest {
-            id: "notifier",
-            recipe: "common",
-            explicit_path: None,
-            runtime: "python3.11",
-            architecture: "x86_64",
-        };
+        let req = LayerRequest::new("notifier", "common", "python3.11", "x86_64");
         assert_eq!(
             recipe_asset_hash(root.path(), &req).unwrap(),
             FIXTURE_X86_64
@@ -718,13 +719,7 @@ mod tests {
     fn our_recipe_hashes_like_its_folder_in_lambda_layers() {
         let empty = tempfile::tempdir().unwrap();
         for (name, arch) in [("common", "x86_64"), ("jwt", "arm64")] {
-            let req = LayerRequest {
-                id: name,
-                recipe: name,
-                explicit_path: None,
-                runtime: "python3.11",
-                architecture: arch,
-            };
+            let req = LayerRequest::new(name, name, "python3.11", arch);
             let folder =
                 Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("lambda-layers/{name}"));
             assert_eq!(
@@ -780,13 +775,7 @@ mod tests {
     #[test]
     fn unknown_architecture_is_named() {
         let root = tempfile::tempdir().unwrap();
-        let req = LayerRequest {
-            id: "jwt",
-            recipe: "jwt",
-            explicit_path: None,
-            runtime: "python3.11",
-            architecture: "sparc",
-        };
+        let req = LayerRequest::new("jwt", "jwt", "python3.11", "sparc");
         let err = resolve_layer_with(
             root.path(),
             &req,
