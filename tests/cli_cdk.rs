@@ -2,27 +2,6 @@
 mod common;
 use common::*;
 
-const STACKS: [&str; 18] = [
-    "mlspace-vpc",
-    "mlspace-kms",
-    "mlspace-iam",
-    "mlspace-core",
-    "mlspace-sagemaker",
-    "mlspace-web-tier",
-    "mlspace-admin-apis",
-    "mlspace-dataset-apis",
-    "mlspace-inference-apis",
-    "mlspace-jobs-apis",
-    "mlspace-notebook-apis",
-    "mlspace-project-apis",
-    "mlspace-emr-apis",
-    "mlspace-app-config-apis",
-    "mlspace-group-apis",
-    "mlspace-group-membership-history-apis",
-    "mlspace-translate-apis",
-    "mlspace-api-deployment",
-];
-
 #[test]
 fn cdk_ls_lists_the_eighteen_stacks() {
     let Some(cli) = require_cdk_cli() else { return };
@@ -38,7 +17,7 @@ fn cdk_ls_lists_the_eighteen_stacks() {
         .lines()
         .map(|l| l.trim().to_string())
         .collect();
-    let mut expected: Vec<String> = STACKS.iter().map(|s| s.to_string()).collect();
+    let mut expected: Vec<String> = MLSPACE_STACKS.iter().map(|s| s.to_string()).collect();
     let mut got = listed.clone();
     expected.sort();
     got.sort();
@@ -64,7 +43,7 @@ fn cdk_synth_writes_an_assembly_the_cli_accepts() {
     let manifest: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out_dir.join("manifest.json")).unwrap())
             .unwrap();
-    for s in STACKS {
+    for s in MLSPACE_STACKS {
         assert_eq!(
             manifest["artifacts"][s]["type"], "aws:cloudformation:stack",
             "{s}"

@@ -5,6 +5,28 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// The stacks of the MLSpace app, in the order the TS app creates them.
+pub const MLSPACE_STACKS: [&str; 18] = [
+    "mlspace-vpc",
+    "mlspace-kms",
+    "mlspace-iam",
+    "mlspace-core",
+    "mlspace-sagemaker",
+    "mlspace-web-tier",
+    "mlspace-admin-apis",
+    "mlspace-dataset-apis",
+    "mlspace-inference-apis",
+    "mlspace-jobs-apis",
+    "mlspace-notebook-apis",
+    "mlspace-project-apis",
+    "mlspace-emr-apis",
+    "mlspace-app-config-apis",
+    "mlspace-group-apis",
+    "mlspace-group-membership-history-apis",
+    "mlspace-translate-apis",
+    "mlspace-api-deployment",
+];
+
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
