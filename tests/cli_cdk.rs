@@ -40,9 +40,7 @@ fn cdk_synth_writes_an_assembly_the_cli_accepts() {
         "cdk synth failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let manifest: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out_dir.join("manifest.json")).unwrap())
-            .unwrap();
+    let manifest = read_json(&out_dir.join("manifest.json"));
     for s in MLSPACE_STACKS {
         assert_eq!(
             manifest["artifacts"][s]["type"], "aws:cloudformation:stack",
@@ -62,16 +60,8 @@ fn missing_lookup_is_listed_for_the_cli() {
     // whole assembly with the dummy zones and list the lookup for the CLI.
     let tree = example_tree(None);
     std::fs::remove_file(tree.path().join("cdk.context.json")).unwrap();
-    let out_dir = tree.path().join("out");
-    let out = synth(tree.path(), &out_dir);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let manifest: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out_dir.join("manifest.json")).unwrap())
-            .unwrap();
+    let out_dir = synth_ok(tree.path(), "");
+    let manifest = read_json(&out_dir.join("manifest.json"));
     let missing = manifest["missing"].as_array().expect("a missing list");
     assert_eq!(missing.len(), 1);
     assert_eq!(

@@ -32,11 +32,9 @@ fn core_parity(
     config: &str,
 ) -> (bool, String) {
     let (_tree, out_dir) = synth_reference_config(shared, config, |tree| {
-        let flags: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(cdk_json).unwrap()).unwrap();
+        let flags = read_json(cdk_json);
         let ours = tree.join("cdk.json");
-        let mut project: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(&ours).unwrap()).unwrap();
+        let mut project = read_json(&ours);
         project["context"] = flags["context"].clone();
         std::fs::write(&ours, serde_json::to_string_pretty(&project).unwrap()).unwrap();
     });

@@ -21,16 +21,8 @@ fn existing_vpc_without_context_asks_the_cli_for_it() {
     )
     .unwrap();
     std::fs::write(tree.path().join("cdk.context.json"), "{}").unwrap();
-    let out_dir = tree.path().join("out");
-    let out = synth(tree.path(), &out_dir);
-    assert!(
-        out.status.success(),
-        "synth failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let manifest: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out_dir.join("manifest.json")).unwrap())
-            .unwrap();
+    let out_dir = synth_ok(tree.path(), "");
+    let manifest = read_json(&out_dir.join("manifest.json"));
     let missing = manifest["missing"].as_array().cloned().unwrap_or_default();
     assert!(
         missing.iter().any(|m| m["provider"] == "vpc-provider"),

@@ -65,8 +65,7 @@ fn export_names_match_the_reference() {
             let Some(stack) = file.strip_suffix(".template.json") else {
                 continue;
             };
-            let t: serde_json::Value =
-                serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            let t = read_json(&path);
             let Some(outputs) = t["Outputs"].as_object() else {
                 continue;
             };

@@ -195,8 +195,7 @@ pub fn apply_architecture(reference: &Path, tree: &Path) {
     let arch = reference.join("LAMBDA_ARCHITECTURE.input");
     if let Ok(a) = fs::read_to_string(arch) {
         let path = tree.join("lib/config.json");
-        let mut cfg: serde_json::Value =
-            serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
+        let mut cfg = read_json(&path);
         cfg["LAMBDA_ARCHITECTURE"] = serde_json::Value::String(a.trim().to_string());
         fs::write(path, serde_json::to_string_pretty(&cfg).unwrap()).unwrap();
     }
@@ -240,6 +239,25 @@ pub fn run_cdk(cli: &Path, cwd: &Path, args: &[&str]) -> Output {
 }
 
 /// Run our binary's `synth` in `cwd`.
+/// A JSON file's value; panics naming the file.
+pub fn read_json(path: &Path) -> serde_json::Value {
+    let text = fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// [`synth`] of `tree` into `tree/out`, which must succeed (else panics with its stderr, after
+/// `what`); returns the out dir.
+pub fn synth_ok(tree: &Path, what: &str) -> PathBuf {
+    let out_dir = tree.join("out");
+    let out = synth(tree, &out_dir);
+    assert!(
+        out.status.success(),
+        "{what}synth failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out_dir
+}
+
 pub fn synth(cwd: &Path, out: &Path) -> Output {
     Command::new(binary())
         .args(["synth", "-o"])
@@ -267,13 +285,7 @@ pub fn synth_reference_config(
     )));
     apply_architecture(&reference, tree.path());
     edit(tree.path());
-    let out_dir = tree.path().join("out");
-    let out = synth(tree.path(), &out_dir);
-    assert!(
-        out.status.success(),
-        "{name}: synth failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out_dir = synth_ok(tree.path(), &format!("{name}: "));
     (tree, out_dir)
 }
 
