@@ -62,6 +62,9 @@ impl Planner {
         source: AssetSource,
         options: &AssetOptions,
     ) -> Result<PlannedAsset, AssetError> {
+        if matches!(source, AssetSource::Data { .. }) {
+            return plan(source, options);
+        }
         let key = (source, options.clone());
         if let Some(done) = self.planned.get(&key) {
             self.reused += 1;
@@ -78,9 +81,7 @@ impl Planner {
             }
             None => plan(key.0.clone(), options)?,
         };
-        if !matches!(key.0, AssetSource::Data { .. }) {
-            self.planned.insert(key, planned.clone());
-        }
+        self.planned.insert(key, planned.clone());
         Ok(planned)
     }
 
