@@ -119,6 +119,12 @@ mod tests {
         write_assembly(out.path(), &first).unwrap();
         let inode = |n: &str| fs::metadata(out.path().join(n)).unwrap().ino();
         let (a, b, m) = (inode("a.json"), inode("b.json"), inode("manifest.json"));
+        // Keep the first files alive under other names: a file system may hand a freed inode
+        // number straight to the next new file, which would make a replaced file look kept.
+        let keep = tempfile::tempdir_in(out.path()).unwrap();
+        for n in ["a.json", "b.json", "manifest.json"] {
+            fs::hard_link(out.path().join(n), keep.path().join(n)).unwrap();
+        }
 
         let second = assembly(&[("a.json", "{}"), ("b.json", "[2]"), ("manifest.json", "m")]);
         write_assembly(out.path(), &second).unwrap();
