@@ -24,6 +24,16 @@ fn docker_only(root: &Path, settings: &[(&str, &str)]) -> (BuildTools, PathBuf) 
     (BuildTools::new(docker, "/nonexistent/python3"), log)
 }
 
+/// Resolve `req` with `builder`; the directory the layer was built into.
+fn built_dir(
+    root: &Path,
+    tools: &BuildTools,
+    req: &LayerRequest,
+    builder: LayerBuilder,
+) -> PathBuf {
+    directory(resolve_layer_with(root, req, builder, tools).unwrap())
+}
+
 fn directory(source: AssetSource) -> PathBuf {
     match source {
         AssetSource::Directory(dir) => dir,
@@ -36,14 +46,11 @@ fn docker_build_runs_once_and_is_shared_by_the_notifier() {
     let root = tempfile::tempdir().unwrap();
     let (tools, log) = docker_only(root.path(), &[("FAKE_DOCKER_PLATFORM", "linux/arm64")]);
 
-    let common = directory(
-        resolve_layer_with(
-            root.path(),
-            &request("common", "common", "arm64"),
-            LayerBuilder::Docker,
-            &tools,
-        )
-        .unwrap(),
+    let common = built_dir(
+        root.path(),
+        &tools,
+        &request("common", "common", "arm64"),
+        LayerBuilder::Docker,
     );
     assert!(
         common.starts_with(root.path().join("build/layer-cache")),
@@ -72,23 +79,17 @@ fn docker_build_runs_once_and_is_shared_by_the_notifier() {
     );
 
     // Same recipe, runtime and architecture: served from the cache, Docker is not run again.
-    let again = directory(
-        resolve_layer_with(
-            root.path(),
-            &request("common", "common", "arm64"),
-            LayerBuilder::Docker,
-            &tools,
-        )
-        .unwrap(),
+    let again = built_dir(
+        root.path(),
+        &tools,
+        &request("common", "common", "arm64"),
+        LayerBuilder::Docker,
     );
-    let notifier = directory(
-        resolve_layer_with(
-            root.path(),
-            &request("notifier", "common", "arm64"),
-            LayerBuilder::Auto,
-            &tools,
-        )
-        .unwrap(),
+    let notifier = built_dir(
+        root.path(),
+        &tools,
+        &request("notifier", "common", "arm64"),
+        LayerBuilder::Auto,
     );
     assert_eq!(again, common);
     assert_eq!(notifier, common);
@@ -105,14 +106,11 @@ fn docker_build_runs_once_and_is_shared_by_the_notifier() {
 fn auto_uses_docker_when_an_engine_answers() {
     let root = tempfile::tempdir().unwrap();
     let (tools, log) = docker_only(root.path(), &[("FAKE_DOCKER_PLATFORM", "linux/amd64")]);
-    let jwt = directory(
-        resolve_layer_with(
-            root.path(),
-            &request("jwt", "jwt", "x86_64"),
-            LayerBuilder::Auto,
-            &tools,
-        )
-        .unwrap(),
+    let jwt = built_dir(
+        root.path(),
+        &tools,
+        &request("jwt", "jwt", "x86_64"),
+        LayerBuilder::Auto,
     );
     assert!(jwt.join("python/pyjwt/__init__.py").is_file());
     assert_eq!(
@@ -175,14 +173,11 @@ fn the_checkouts_recipe_is_preferred() {
     )
     .unwrap();
     let (tools, _) = docker_only(root.path(), &[]);
-    let built = directory(
-        resolve_layer_with(
-            root.path(),
-            &request("jwt", "jwt", "arm64"),
-            LayerBuilder::Docker,
-            &tools,
-        )
-        .unwrap(),
+    let built = built_dir(
+        root.path(),
+        &tools,
+        &request("jwt", "jwt", "arm64"),
+        LayerBuilder::Docker,
     );
     assert_eq!(
         fs::read_to_string(built.join("python/marker.txt")).unwrap(),
@@ -203,8 +198,7 @@ fn an_explicit_path_that_is_missing_falls_back_to_building() {
         ..request("jwt", "jwt", "x86_64")
     };
     // As in MLSpace: a configured path replaces the prebuilt zip, and when it is absent the layer is built.
-    let built = resolve_layer_with(root.path(), &req, LayerBuilder::Docker, &tools).unwrap();
-    assert!(matches!(built, AssetSource::Directory(_)), "{built:?}");
+    built_dir(root.path(), &tools, &req, LayerBuilder::Docker);
     assert_eq!(runs(&log).len(), 1);
 }
 
