@@ -3,7 +3,7 @@
 //! `tree` (construct paths) -> `logical_id` -> `value` (intrinsics) -> `element` (resources,
 //! outputs) -> `app` (stacks, context) -> `synth` (references, templates, manifests) ->
 //! `assembly` (the out dir). `assets` fingerprints and stages files; `toolkit` speaks the cdk CLI's
-//! protocol; `lookups` are the context providers.
+//! protocol; `lookups` are the context providers; `region_info` the facts of every region.
 pub mod app;
 pub mod assembly;
 pub mod assets;
@@ -12,6 +12,7 @@ pub mod element;
 pub mod json;
 pub mod logical_id;
 pub mod lookups;
+pub mod region_info;
 pub mod synth;
 pub mod tags;
 pub mod toolkit;

@@ -1,7 +1,8 @@
 //! Synthesis: from the construct tree to the files of a cloud assembly, in memory.
 //!
 //! The phases, in aws-cdk-lib's order:
-//! 1. `add_metadata_resources`: the `CDKMetadata` resource of every stack;
+//! 1. `add_metadata_resources`: the `CDKMetadata` resource of every stack whose region has the
+//!    type;
 //! 2. `resolve_cross_stack_references`: exports in producers, stack dependencies;
 //! 3. `add_bootstrap_rules`: the synthesizer's `BootstrapVersion` parameter and rule;
 //! 4. `render_template`: each stack's template, with logical ids from paths;
@@ -18,6 +19,7 @@ use super::collate::locale_compare;
 use super::element::{ElementKind, Output, Resource};
 use super::json;
 use super::logical_id::{is_valid_logical_id, make_unique_id};
+use super::region_info;
 use super::tags::{tag_format, TagFormat};
 use super::tree::{Metadata, NodeId, NodeKind, Tree};
 use super::value::{Map, Value};
@@ -139,8 +141,16 @@ pub fn hex(bytes: &[u8]) -> String {
 // ---------------------------------------------------------------------------------------------
 // Phase 1: CDKMetadata
 
+/// Every stack deployed where CloudFormation has the `AWS::CDK::Metadata` type gets the resource;
+/// elsewhere (GovCloud, the isolated regions, some commercial regions, any region aws-cdk-lib's
+/// facts do not list) a template holding it could not deploy, so it is left out, as aws-cdk-lib
+/// does. Our stacks always name their region (aws-cdk-lib's condition on `AWS::Region` for
+/// environment-agnostic stacks has no use here).
 fn add_metadata_resources(app: &mut App) {
     for stack in app.stack_refs() {
+        if !region_info::cdk_metadata_available(&app.stacks[stack.index].env.region) {
+            continue;
+        }
         let scope = app.construct(stack.node, "CDKMetadata");
         let mut props = Map::new();
         props.insert("Analytics".into(), Value::String(analytics_string()));
@@ -932,5 +942,54 @@ mod tag_tests {
                 {"Key": "gamma", "Value": "stack"},
             ])
         );
+    }
+}
+
+#[cfg(test)]
+mod metadata_tests {
+    use super::*;
+    use crate::cdk::Environment;
+
+    fn template_of(region: &str, version_reporting: bool) -> J {
+        let mut context = JMap::new();
+        context.insert(
+            "aws:cdk:version-reporting".into(),
+            J::Bool(version_reporting),
+        );
+        let mut app = App::new(context);
+        let env = Environment {
+            account: "123456789012".into(),
+            region: region.into(),
+        };
+        app.add_stack("s", env, Vec::new());
+        let assembly = synthesize(&mut app).unwrap();
+        let (_, bytes) = assembly
+            .files
+            .iter()
+            .find(|(name, _)| name == "s.template.json")
+            .unwrap();
+        serde_json::from_slice(bytes).unwrap()
+    }
+
+    fn has_metadata(template: &J) -> bool {
+        template["Resources"]["CDKMetadata"]["Type"] == "AWS::CDK::Metadata"
+    }
+
+    #[test]
+    fn metadata_follows_the_region_facts() {
+        assert!(has_metadata(&template_of("us-east-1", true)));
+        assert!(has_metadata(&template_of("cn-northwest-1", true)));
+        assert!(!has_metadata(&template_of("us-east-1", false)));
+        for region in [
+            "us-gov-west-1",
+            "us-isob-east-1",
+            "mx-central-1",
+            "eusc-de-east-1",
+        ] {
+            let t = template_of(region, true);
+            assert!(t.get("Resources").is_none(), "{region}: {t}");
+        }
+        // A region aws-cdk-lib's facts do not list: no metadata either.
+        assert!(!has_metadata(&template_of("us-isof-south-1", true)));
     }
 }

@@ -106,22 +106,10 @@ pub fn is_region(value: &str) -> bool {
         && number.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// The partition a region belongs to.
+/// The partition a region belongs to, by aws-cdk-lib's region facts (for a region they do not
+/// list, its prefix rule).
 pub fn partition_for_region(region: &str) -> &'static str {
-    // Longest prefixes first: "us-isob-" also starts with "us-iso".
-    const PREFIXES: [(&str, &str); 7] = [
-        ("us-isob-", "aws-iso-b"),
-        ("us-isof-", "aws-iso-f"),
-        ("eu-isoe-", "aws-iso-e"),
-        ("us-iso-", "aws-iso"),
-        ("us-gov-", "aws-us-gov"),
-        ("cn-", "aws-cn"),
-        ("eusc-", "aws-eusc"),
-    ];
-    PREFIXES
-        .iter()
-        .find(|(prefix, _)| region.starts_with(prefix))
-        .map_or("aws", |(_, partition)| partition)
+    crate::cdk::region_info::partition(region)
 }
 
 /// Why a value is not an acceptable ARN.
@@ -332,6 +320,9 @@ mod tests {
         assert_eq!(partition_for_region("us-isob-east-1"), "aws-iso-b");
         assert_eq!(partition_for_region("cn-north-1"), "aws-cn");
         assert_eq!(partition_for_region("eu-west-1"), "aws");
+        assert_eq!(partition_for_region("eu-isoe-west-1"), "aws-iso-e");
+        assert_eq!(partition_for_region("us-isof-south-1"), "aws-iso-f");
+        assert_eq!(partition_for_region("eusc-de-east-1"), "aws-eusc");
     }
 
     #[test]

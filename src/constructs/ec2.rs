@@ -396,27 +396,14 @@ pub fn add_interface_endpoint(
     )
 }
 
-/// The name of an AWS interface endpoint service in `region`: `<prefix>.<region>.<name>`, where
-/// the prefix is `com.amazonaws` unless given, or `cn.com.amazonaws` for the services the China
-/// regions serve under that prefix (of those MLSpace uses).
+/// The name of an AWS interface endpoint service in `region`: `<prefix>.<region>.<name>` with the
+/// prefix given, else as aws-cdk-lib names the service there (`com.amazonaws`, or
+/// `cn.com.amazonaws` for many services in China; see [`crate::cdk::region_info`]).
 pub fn interface_service_name(name: &str, prefix: Option<&str>, region: &str) -> String {
-    const CN_PREFIXED: &[&str] = &[
-        "cloudformation",
-        "monitoring",
-        "sagemaker.api",
-        "sagemaker.runtime",
-        "sts",
-    ];
-    let prefix = match prefix {
-        Some(p) => p,
-        None if matches!(region, "cn-north-1" | "cn-northwest-1")
-            && CN_PREFIXED.contains(&name) =>
-        {
-            "cn.com.amazonaws"
-        }
-        None => "com.amazonaws",
-    };
-    format!("{prefix}.{region}.{name}")
+    match prefix {
+        Some(p) => format!("{p}.{region}.{name}"),
+        None => crate::cdk::region_info::interface_endpoint_service_name(name, region),
+    }
 }
 
 fn parse_cidr(cidr: &str) -> Option<(u32, u8)> {
