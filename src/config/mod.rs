@@ -204,6 +204,13 @@ impl Config {
         matches!(self.aws_region.as_str(), "us-iso-east-1" | "us-isob-east-1")
     }
 
+    /// Whether MLSpace offers Translate (its API stack, VPC endpoint, role trust) here.
+    pub fn translate_enabled(&self) -> bool {
+        // compat: the TS app leaves Translate out in us-isob-east-1 only, by name (the service
+        // is not offered there), whatever other regions offer.
+        self.aws_region != "us-isob-east-1"
+    }
+
     /// The banner, or `None` when SYSTEM_BANNER_TEXT is empty. With `None` the initial app
     /// configuration keeps its SystemBanner entry disabled with empty text and colours, which is
     /// what the TS app at the reference commit always writes.

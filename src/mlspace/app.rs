@@ -23,9 +23,8 @@ impl Ctx<'_> {
     pub fn is_iso(&self) -> bool {
         self.cfg.is_iso()
     }
-    /// compat: Translate is not offered in us-isob-east-1, so neither is its API.
     pub fn translate_enabled(&self) -> bool {
-        self.cfg.aws_region != "us-isob-east-1"
+        self.cfg.translate_enabled()
     }
     /// `<name>-<account>`: bucket names are made unique by the account id.
     pub fn bucket_name(&self, base: &str) -> String {

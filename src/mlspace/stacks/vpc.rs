@@ -126,12 +126,15 @@ fn created(app: &mut App, stack: StackRef, cfg: &Config) -> VpcOutputs {
 
 /// The endpoints of the TS app's VPC, with its region rules: the isolated regions get fewer
 /// endpoints and their own SageMaker service names; us-iso-east-1 has no DynamoDB gateway;
-/// Translate only where the service exists.
+/// Translate only where the service exists. Every other name is aws-cdk-lib's (by the region
+/// facts: `cn.com.amazonaws` for some services in China, `com.amazonaws` elsewhere).
 fn add_endpoints(app: &mut App, vpc: &ec2::Vpc, cfg: &Config) {
     let region = cfg.aws_region.as_str();
     let is_iso = cfg.is_iso();
-    let translate = region != "us-isob-east-1";
-    // compat: the SageMaker endpoints of the isolated regions live under their own prefixes.
+    let translate = cfg.translate_enabled();
+    // compat: MLSpace's own rule, by region name: the SageMaker API and runtime endpoints of
+    // us-iso-east-1, us-iso-west-1 and us-isob-east-1 use those partitions' prefixes; other
+    // isolated regions (us-isob-west-1, eu-isoe-west-1, ...) keep aws-cdk-lib's default names.
     let iso_prefix = match region {
         "us-iso-east-1" | "us-iso-west-1" => Some("gov.ic.c2s"),
         "us-isob-east-1" => Some("gov.sgov.sc2s"),
@@ -140,6 +143,7 @@ fn add_endpoints(app: &mut App, vpc: &ec2::Vpc, cfg: &Config) {
     let aws_service = |name: &str| ec2::interface_service_name(name, None, region);
 
     ec2::add_gateway_endpoint(app, vpc, "mlspace-S3-gateway-endpoint", "s3");
+    // compat: MLSpace leaves the DynamoDB gateway out in us-iso-east-1 only, by name.
     if region != "us-iso-east-1" {
         ec2::add_gateway_endpoint(app, vpc, "mlspace-ddb-gateway-endpoint", "dynamodb");
     }
