@@ -51,7 +51,12 @@ pub enum SynthError {
         producer: String,
         producer_env: String,
     },
+    #[error("the context sets {flag} to {value}, which asks for partitions written as literals (`aws`, `aws-us-gov`, ...); this app writes them as the deploy-time ${{AWS::Partition}}, as aws-cdk-lib does with the flag off (MLSpace's cdk.json leaves it unset): remove it from cdk.json, cdk.context.json or --context")]
+    PartitionLiterals { flag: &'static str, value: String },
 }
+
+/// The aws-cdk-lib feature flag that makes a stack's partition a literal from the region facts.
+pub const PARTITION_LITERALS_FLAG: &str = "@aws-cdk/core:enablePartitionLiterals";
 
 /// An assembly ready to be written: file names relative to the out dir, and asset copies.
 pub struct Assembly {
@@ -61,6 +66,7 @@ pub struct Assembly {
 }
 
 pub fn synthesize(app: &mut App) -> Result<Assembly, SynthError> {
+    check_partition_literals(app)?;
     if app.settings.version_reporting {
         add_metadata_resources(app);
     }
@@ -136,6 +142,26 @@ pub fn synthesize(app: &mut App) -> Result<Assembly, SynthError> {
 
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Stop where the context turns partition literals on: partitions here are always
+/// `${AWS::Partition}`, and a silent difference from aws-cdk-lib is worse than an error.
+fn check_partition_literals(app: &App) -> Result<(), SynthError> {
+    // aws-cdk-lib reads a flag as JavaScript truthiness; unset means off.
+    let on = match app.context.get(PARTITION_LITERALS_FLAG) {
+        None | Some(J::Null) => false,
+        Some(J::Bool(b)) => *b,
+        Some(J::Number(n)) => n.as_f64().is_some_and(|f| f != 0.0 && !f.is_nan()),
+        Some(J::String(s)) => !s.is_empty(),
+        Some(J::Array(_) | J::Object(_)) => true,
+    };
+    match on {
+        true => Err(SynthError::PartitionLiterals {
+            flag: PARTITION_LITERALS_FLAG,
+            value: app.context[PARTITION_LITERALS_FLAG].to_string(),
+        }),
+        false => Ok(()),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -950,19 +976,23 @@ mod metadata_tests {
     use super::*;
     use crate::cdk::Environment;
 
-    fn template_of(region: &str, version_reporting: bool) -> J {
-        let mut context = JMap::new();
-        context.insert(
-            "aws:cdk:version-reporting".into(),
-            J::Bool(version_reporting),
-        );
+    fn app_in(region: &str, context: JMap<String, J>) -> App {
         let mut app = App::new(context);
         let env = Environment {
             account: "123456789012".into(),
             region: region.into(),
         };
         app.add_stack("s", env, Vec::new());
-        let assembly = synthesize(&mut app).unwrap();
+        app
+    }
+
+    fn template_of(region: &str, version_reporting: bool) -> J {
+        let mut context = JMap::new();
+        context.insert(
+            "aws:cdk:version-reporting".into(),
+            J::Bool(version_reporting),
+        );
+        let assembly = synthesize(&mut app_in(region, context)).unwrap();
         let (_, bytes) = assembly
             .files
             .iter()
@@ -991,5 +1021,28 @@ mod metadata_tests {
         }
         // A region aws-cdk-lib's facts do not list: no metadata either.
         assert!(!has_metadata(&template_of("us-isof-south-1", true)));
+    }
+
+    #[test]
+    fn partition_literals_stop_the_synth() {
+        for (value, refused) in [
+            (json!(true), true),
+            (json!("false"), true), // a non-empty string is true to aws-cdk-lib
+            (json!(1), true),
+            (json!(false), false),
+            (json!(0), false),
+            (json!(""), false),
+            (J::Null, false),
+        ] {
+            let mut context = JMap::new();
+            context.insert(PARTITION_LITERALS_FLAG.into(), value.clone());
+            let result = synthesize(&mut app_in("us-gov-west-1", context));
+            match result {
+                Err(e) if refused => assert!(e.to_string().contains(PARTITION_LITERALS_FLAG)),
+                Ok(_) if !refused => {}
+                Err(e) => panic!("{value}: {e}"),
+                Ok(_) => panic!("{value}: accepted"),
+            }
+        }
     }
 }
