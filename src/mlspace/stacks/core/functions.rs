@@ -16,10 +16,6 @@ use crate::mlspace::run::RunError;
 
 use super::CoreInputs;
 
-/// compat: the variables the TS app's ADC aspect adds in the isolated regions.
-pub const CA_BUNDLE_ENV_VARS: &[&str] = &["AWS_CA_BUNDLE", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE"];
-pub const CA_BUNDLE: &str = "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem";
-
 /// What every system function shares: code, role, network, runtime.
 pub struct FunctionDefaults {
     code: PlannedAsset,
@@ -137,8 +133,9 @@ pub fn add_environment(app: &mut App, function: NodeId, key: &str, value: &str) 
 
 /// compat: MLSpace's ADC aspect, which points the SDKs at the region's CA bundle.
 pub fn add_ca_bundle(app: &mut App, function: NodeId) {
-    for var in CA_BUNDLE_ENV_VARS {
-        add_environment(app, function, var, CA_BUNDLE);
+    use crate::mlspace::stacks::apis::{ISO_CA_BUNDLE, ISO_CA_BUNDLE_VARS};
+    for var in ISO_CA_BUNDLE_VARS {
+        add_environment(app, function, var, ISO_CA_BUNDLE);
     }
 }
 
