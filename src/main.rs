@@ -27,6 +27,9 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Err(e) = mlspace_cdk::cdk::cleanup::on_interrupt_remove_registered() {
+        eprintln!("mlspace-cdk: warning: cannot watch for interrupts ({e}); an interrupted run may leave staging folders, which the next run removes");
+    }
     let result: Result<(), Box<dyn std::error::Error>> = match cli.command {
         Some(Command::Config(args)) => mlspace_cdk::config::wizard::run(&args),
         Some(Command::Synth(args)) => run_synth(&args),
@@ -35,10 +38,16 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("mlspace-cdk: error: {e}");
+            let mut message = e.to_string();
+            eprintln!("mlspace-cdk: error: {message}");
+            // A cause is printed once: most messages already include their cause's text.
             let mut source = e.source();
             while let Some(s) = source {
-                eprintln!("  caused by: {s}");
+                let text = s.to_string();
+                if !message.contains(&text) {
+                    eprintln!("  caused by: {text}");
+                    message.push_str(&text);
+                }
                 source = s.source();
             }
             ExitCode::FAILURE

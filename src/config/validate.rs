@@ -33,6 +33,7 @@ pub fn validate(merged: &Map<String, Value>, origin: &str) -> Result<(), ConfigE
         return Err(ConfigError::MissingRequired {
             origin,
             keys: missing,
+            misspelled: Vec::new(),
         });
     }
 

@@ -40,6 +40,14 @@ pub enum RunError {
     },
     #[error("{0}")]
     Asset(String),
+    #[error(transparent)]
+    Context(#[from] crate::cdk::lookups::ContextError),
+    #[error(transparent)]
+    Input(#[from] crate::cdk::input::InputError),
+    #[error(transparent)]
+    Lock(#[from] crate::cdk::outlock::LockError),
+    #[error("the out dir {} exists and is not a directory: remove it, or write elsewhere with -o DIR", path.display())]
+    OutDir { path: PathBuf },
 }
 
 /// Options of `mlspace-cdk synth` (also used when the cdk CLI runs the binary).
@@ -76,11 +84,28 @@ pub fn synth(
     let project_dir = project_dir.as_path();
     let inv = invocation(project_dir, args.output.clone(), env)?;
     let outdir = cwd.join(&inv.outdir);
+    check_outdir(&outdir)?;
+    // The cdk CLI holds the out dir's lock while it runs us; on our own we take it.
+    let _lock = if crate::cdk::outlock::run_by_cli(env, args.output.as_deref()) {
+        None
+    } else {
+        Some(crate::cdk::outlock::OutLock::acquire(&outdir)?)
+    };
     let result = synth_into(project_dir, args, inv.context, &outdir);
     if result.is_err() {
         remove_stale_manifest(&outdir);
     }
     result
+}
+
+/// The out dir must be a directory (or not exist yet).
+fn check_outdir(outdir: &Path) -> Result<(), RunError> {
+    match std::fs::metadata(outdir) {
+        Ok(meta) if !meta.is_dir() => Err(RunError::OutDir {
+            path: outdir.to_path_buf(),
+        }),
+        _ => Ok(()),
+    }
 }
 
 fn synth_into(
@@ -90,6 +115,13 @@ fn synth_into(
     outdir: &Path,
 ) -> Result<SynthReport, RunError> {
     let loaded = crate::config::load(project_dir)?;
+    crate::cdk::lookups::check_context(
+        &context,
+        &[
+            crate::constructs::lambda::RECOGNIZE_LAYER_VERSION_FLAG,
+            crate::constructs::custom_resources::INSTALL_LATEST_SDK_FLAG,
+        ],
+    )?;
     let cfg = &loaded.config;
     let ctx = Ctx {
         cfg,

@@ -27,6 +27,8 @@ pub fn stage(asset: &PlannedAsset, outdir: &Path) -> Result<(), AssetError> {
         .prefix(&format!(".{}.staging-", asset.staged_name))
         .tempdir_in(outdir)
         .map_err(|e| AssetError::io(outdir, e))?;
+    // Removed if the run is interrupted; a kill -9 leaves it to the next run's sweep.
+    let _registered = crate::cdk::cleanup::register(temp.path());
     // The staged item is built inside the temporary directory, then renamed out of it.
     let built = temp.path().join("item");
     match &asset.source {
