@@ -91,6 +91,24 @@ pub enum ConfigError {
         missing: Vec<&'static str>,
     },
 
+    #[error(
+        "{origin}: ADDITIONAL_LAMBDA_ENVIRONMENT_VARS: {name:?} {problem}; rename or remove it"
+    )]
+    LambdaEnvName {
+        origin: String,
+        name: String,
+        problem: &'static str,
+    },
+
+    #[error("{origin}: {key} {value:?} gives the bucket name {bucket:?}, which S3 refuses: {problem}; choose another name")]
+    BucketName {
+        origin: String,
+        key: &'static str,
+        value: String,
+        bucket: String,
+        problem: &'static str,
+    },
+
     #[error("{origin}: LAMBDA_ARCHITECTURE must be \"x86_64\" or \"arm64\", but it is {value:?}")]
     Architecture { origin: String, value: String },
 

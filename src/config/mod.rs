@@ -451,7 +451,7 @@ mod tests {
         let text = BASIC.replace(
             "\"KEY_MANAGER_ROLE_NAME\": \"Admin\"",
             r#""KEY_MANAGER_ROLE_NAME": "Admin", "LAMBDA_ARCHITECTURE": "arm64", "COMMON_LAYER_PATH": "/tmp/common.zip",
-               "JWT_LAYER_PATH": "", "ADDITIONAL_LAMBDA_ENVIRONMENT_VARS": {"B": "2", "A": "1"},
+               "JWT_LAYER_PATH": "", "ADDITIONAL_LAMBDA_ENVIRONMENT_VARS": {"BB": "2", "AA": "1"},
                "SYSTEM_BANNER_TEXT": "UNCLASSIFIED", "SYSTEM_BANNER_TEXT_COLOR": "", "AWS_REGION": "us-isob-east-1""#,
         );
         let config = from_json_str(&text, "test").unwrap().config;
@@ -459,7 +459,7 @@ mod tests {
         assert_eq!(config.common_layer_path.as_deref(), Some("/tmp/common.zip"));
         assert_eq!(config.jwt_layer_path, None);
         let keys: Vec<&String> = config.additional_lambda_environment_vars.keys().collect();
-        assert_eq!(keys, ["B", "A"]);
+        assert_eq!(keys, ["BB", "AA"]);
         let banner = config.system_banner().unwrap();
         assert_eq!(
             (
