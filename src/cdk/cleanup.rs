@@ -4,7 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-static PATHS: Mutex<Vec<(u64, PathBuf)>> = Mutex::new(Vec::new());
+/// Registered paths: (id, path, whether it is an out dir to sweep rather than a path to remove).
+static PATHS: Mutex<Vec<(u64, PathBuf, bool)>> = Mutex::new(Vec::new());
 static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// Removes the path from the registry (not from the disk) when dropped.
@@ -14,16 +15,27 @@ pub struct Registered(u64);
 impl Drop for Registered {
     fn drop(&mut self) {
         if let Ok(mut paths) = PATHS.lock() {
-            paths.retain(|(id, _)| *id != self.0);
+            paths.retain(|(id, _, _)| *id != self.0);
         }
     }
 }
 
 /// Remove `path` (a file or a folder) if the run is interrupted while the guard lives.
 pub fn register(path: &Path) -> Registered {
+    add(path, false)
+}
+
+/// Sweep the leftovers of `outdir` ([`sweep_leftovers`]) if the run is interrupted while the
+/// guard lives: this catches a staging folder created just before the interrupt, before it was
+/// registered. Only while the out dir's lock is held.
+pub fn sweep_on_interrupt(outdir: &Path) -> Registered {
+    add(outdir, true)
+}
+
+fn add(path: &Path, sweep: bool) -> Registered {
     let id = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     if let Ok(mut paths) = PATHS.lock() {
-        paths.push((id, path.to_path_buf()));
+        paths.push((id, path.to_path_buf(), sweep));
     }
     Registered(id)
 }
@@ -37,8 +49,13 @@ pub fn on_interrupt_remove_registered() -> std::io::Result<()> {
         if let Some(signal) = signals.forever().next() {
             // Held to the end: no new path is registered while we exit.
             let paths = PATHS.lock().unwrap_or_else(|p| p.into_inner());
-            for (_, path) in paths.iter() {
-                remove(path);
+            // Last registered first: staging folders, then the out dir's sweep, then the lock.
+            for (_, path, sweep) in paths.iter().rev() {
+                if *sweep {
+                    sweep_leftovers(path);
+                } else {
+                    remove(path);
+                }
             }
             std::process::exit(128 + signal);
         }

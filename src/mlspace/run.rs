@@ -92,6 +92,7 @@ pub fn synth(
     } else {
         Some(crate::cdk::outlock::OutLock::acquire(&outdir)?)
     };
+    let _sweep = crate::cdk::cleanup::sweep_on_interrupt(&outdir);
     let result = synth_into(project_dir, args, inv.context, &outdir);
     if result.is_err() {
         remove_stale_manifest(&outdir);
