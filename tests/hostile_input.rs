@@ -399,6 +399,21 @@ fn a_feature_flag_that_is_not_a_boolean_is_refused() {
 }
 
 #[test]
+fn a_policy_minimization_flag_that_is_neither_true_nor_false_is_refused() {
+    // aws-cdk-lib would take any text as "on"; we take true/false (or "true"/"false") only.
+    let case = Case::new(|root| {
+        let path = root.join("cdk.json");
+        let mut cdk = common::read_json(&path);
+        cdk["context"]["@aws-cdk/aws-iam:minimizePolicies"] = serde_json::json!("no");
+        fs::write(&path, cdk.to_string()).unwrap();
+    });
+    case.fails(
+        &[],
+        &["\"@aws-cdk/aws-iam:minimizePolicies\" must be true or false, but it is a string: \"no\""],
+    );
+}
+
+#[test]
 fn a_cdk_json_context_that_is_not_an_object_is_refused() {
     let case = Case::new(|root| {
         let path = root.join("cdk.json");

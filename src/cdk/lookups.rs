@@ -113,8 +113,14 @@ pub const CORE_FLAGS: [&str; 4] = [
 ];
 
 /// Check the shape of every context value the app reads: lookup results (availability zones,
-/// VPCs; a recorded provider error is left for [`lookup`] to report) and the feature `flags`.
-pub fn check_context(context: &Map<String, Value>, flags: &[&str]) -> Result<(), ContextError> {
+/// VPCs; a recorded provider error is left for [`lookup`] to report), the feature `flags`
+/// (booleans) and the `text_flags` (booleans, or `"true"`/`"false"` as `cdk -c KEY=VALUE` passes
+/// them).
+pub fn check_context(
+    context: &Map<String, Value>,
+    flags: &[&str],
+    text_flags: &[&str],
+) -> Result<(), ContextError> {
     let wrong = |key: &str, expected: &'static str, value: &Value| ContextError {
         key: key.to_owned(),
         expected,
@@ -148,6 +154,11 @@ pub fn check_context(context: &Map<String, Value>, flags: &[&str]) -> Result<(),
             && !value.is_boolean()
         {
             return Err(wrong(key, "true or false (a JSON boolean)", value));
+        } else if text_flags.contains(&key.as_str())
+            && !(value.is_boolean() || matches!(value.as_str(), Some("true" | "false")))
+        {
+            // compat: aws-cdk-lib takes any non-empty text as on; only these two are unambiguous.
+            return Err(wrong(key, "true or false", value));
         }
     }
     Ok(())
@@ -327,7 +338,7 @@ mod tests {
 
     #[test]
     fn context_values_are_checked_for_shape() {
-        let ok = |v: Value| check_context(v.as_object().unwrap(), &["@x:flag"]);
+        let ok = |v: Value| check_context(v.as_object().unwrap(), &["@x:flag"], &["@x:text"]);
         let az = "availability-zones:account=1:region=r";
         ok(json!({ az: ["r-1a", "r-1b"] })).unwrap();
         ok(json!({ az: {"$providerError": "no access"} })).unwrap();
@@ -341,6 +352,9 @@ mod tests {
         assert!(ok(json!({"@x:flag": "true"})).is_err());
         assert!(ok(json!({"aws:cdk:version-reporting": 1})).is_err());
         ok(json!({"@other:flag": "anything"})).unwrap();
+        ok(json!({"@x:text": "true"})).unwrap();
+        ok(json!({"@x:text": false})).unwrap();
+        assert!(ok(json!({"@x:text": "no"})).is_err());
     }
 
     #[test]

@@ -170,6 +170,7 @@ fn synth_into(
             crate::constructs::lambda::RECOGNIZE_LAYER_VERSION_FLAG,
             crate::constructs::custom_resources::INSTALL_LATEST_SDK_FLAG,
         ],
+        &[crate::constructs::iam::MINIMIZE_POLICIES_FLAG],
     )?;
     let cfg = &loaded.config;
     let ctx = Ctx {
