@@ -348,6 +348,10 @@ fn read_optional(path: &Path) -> Result<Option<String>, ConfigError> {
 /// Without lib/config.json here, a folder above that has one means the run started in a
 /// subfolder of the checkout: say so rather than report `lib/lib/config.json` missing.
 fn check_at_root(source_root: &Path) -> Result<(), ConfigError> {
+    // A folder with a lib/ of its own is a checkout root (its lib/config.json may be optional).
+    if source_root.join("lib").is_dir() {
+        return Ok(());
+    }
     let Ok(dir) = std::fs::canonicalize(source_root) else {
         return Ok(());
     };

@@ -578,6 +578,7 @@ fn build_cached(
         .prefix(".building-")
         .tempdir_in(&cache)
         .map_err(|e| LayerError::io(&cache, e))?;
+    let _registered = crate::cdk::cleanup::register(work.path());
     let recipe_dir = work.path().join("recipe");
     let output = work.path().join("output");
     for dir in [&recipe_dir, &output] {
