@@ -586,6 +586,33 @@ fn a_prebuilt_layer_that_is_a_fifo_is_refused_not_rebuilt() {
     );
 }
 
+#[test]
+fn a_configured_layer_path_that_is_a_device_is_refused() {
+    let case = Case::new(|root| {
+        edit_config(root, |c| {
+            c.insert("COMMON_LAYER_PATH".into(), "/dev/zero".into());
+        })
+    });
+    case.fails(&[], &["layer common: the prebuilt layer /dev/zero cannot be used: it is neither a file nor a folder"]);
+}
+
+#[test]
+fn a_configured_layer_path_that_is_not_a_zip_is_refused() {
+    let case = Case::new(|root| {
+        fs::write(root.join("my-layer.zip"), b"not a zip").unwrap();
+        edit_config(root, |c| {
+            c.insert("COMMON_LAYER_PATH".into(), "my-layer.zip".into());
+        })
+    });
+    case.fails(
+        &[],
+        &[
+            "my-layer.zip cannot be used: it is not a readable zip archive",
+            LAYER_HINT,
+        ],
+    );
+}
+
 // ---- Weak: values AWS or aws-cdk-lib refuse ----------------------------------------------
 
 #[test]

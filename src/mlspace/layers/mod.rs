@@ -151,6 +151,8 @@ pub enum LayerError {
         path: PathBuf,
         problem: String,
     },
+    #[error("layer {layer}: its recipe cannot be read: {message}")]
+    Recipe { layer: String, message: String },
     #[error("layer {layer}: {source}")]
     Asset {
         layer: String,
@@ -436,8 +438,14 @@ impl Recipe {
                     .map_err(|e| LayerError::io(&entry.path(), e))?
                     .is_file()
                 {
-                    let bytes =
-                        fs::read(entry.path()).map_err(|e| LayerError::io(&entry.path(), e))?;
+                    let bytes = crate::cdk::input::read_bytes(
+                        &entry.path(),
+                        crate::cdk::input::SMALL_INPUT,
+                    )
+                    .map_err(|e| LayerError::Recipe {
+                        layer: layer.into(),
+                        message: e.to_string(),
+                    })?;
                     files.push((entry.file_name().to_string_lossy().into_owned(), bytes));
                 }
             }
