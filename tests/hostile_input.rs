@@ -926,3 +926,25 @@ fn the_wizard_writes_through_a_linked_config_json() {
     );
     assert_eq!(common::read_json(&real)["SYSTEM_TAG"], "Hostile");
 }
+
+#[test]
+fn a_failed_run_with_the_default_out_dir_changes_nothing_in_the_checkout() {
+    let case = Case::new(|root| {
+        edit_config(root, |c| {
+            c.insert("MANAGE_IAM_ROLES".into(), serde_json::Value::Null);
+        })
+    });
+    let before = snapshot(case.root(), &[]);
+    let run = run(case.root(), &["synth"], &[]);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("MANAGE_IAM_ROLES is null"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !case.root().join("cdk.out").exists(),
+        "an empty cdk.out was left"
+    );
+    assert_eq!(snapshot(case.root(), &[]), before);
+}

@@ -40,6 +40,8 @@ pub fn run_by_cli(env: &dyn Fn(&str) -> Option<String>, outdir_flag: Option<&Pat
 
 /// The writer lock on an out dir, released (its `synth.lock` deleted) when dropped.
 pub struct OutLock {
+    /// The out dir, when this lock created it: removed again if the run left it empty.
+    created: Option<PathBuf>,
     writer: PathBuf,
     pid: String,
     _flock: File,
@@ -53,6 +55,7 @@ impl OutLock {
             dir: dir.to_path_buf(),
             message: e.to_string(),
         };
+        let created = (!dir.exists()).then(|| dir.to_path_buf());
         fs::create_dir_all(dir).map_err(io)?;
         let flock = File::open(dir).map_err(io)?;
         let pid = std::process::id().to_string();
@@ -96,6 +99,7 @@ impl OutLock {
         };
         write().map_err(io)?;
         Ok(OutLock {
+            created,
             writer,
             pid,
             _flock: flock,
@@ -109,6 +113,10 @@ impl Drop for OutLock {
         // Only our own: a CLI may have replaced a lock it took for stale.
         if fs::read_to_string(&self.writer).is_ok_and(|held| held == self.pid) {
             let _ = fs::remove_file(&self.writer);
+        }
+        // A run that failed before writing anything leaves no empty out dir behind.
+        if let Some(dir) = &self.created {
+            let _ = fs::remove_dir(dir);
         }
     }
 }
@@ -196,6 +204,19 @@ mod tests {
         assert!(!dir.path().join("read.999999999.3.lock").exists());
         drop(lock);
         assert!(!dir.path().join(WRITER_FILE).exists());
+        assert!(dir.path().exists(), "an out dir it did not create stays");
+
+        let fresh = dir.path().join("new-out");
+        drop(OutLock::acquire(&fresh).unwrap());
+        assert!(
+            !fresh.exists(),
+            "an out dir it created and left empty is removed"
+        );
+        let kept = dir.path().join("kept-out");
+        let lock = OutLock::acquire(&kept).unwrap();
+        fs::write(kept.join("manifest.json"), "{}").unwrap();
+        drop(lock);
+        assert!(kept.join("manifest.json").exists());
     }
 
     #[test]
