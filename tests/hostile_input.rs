@@ -613,6 +613,23 @@ fn a_configured_layer_path_that_is_not_a_zip_is_refused() {
     );
 }
 
+#[test]
+fn a_layer_recipe_whose_create_sh_is_a_fifo_is_refused_not_replaced() {
+    let case = Case::new(|root| {
+        fs::remove_file(prebuilt(root)).unwrap();
+        let recipe = root.join("lambda_dependencies/common");
+        fs::create_dir_all(&recipe).unwrap();
+        mkfifo(&recipe.join("create.sh"));
+    });
+    case.fails(
+        &[("MLSPACE_LAYER_BUILDER", "local")],
+        &[
+            "layer common: its recipe cannot be read",
+            "create.sh is a FIFO (named pipe), not a regular file",
+        ],
+    );
+}
+
 // ---- Weak: values AWS or aws-cdk-lib refuse ----------------------------------------------
 
 #[test]

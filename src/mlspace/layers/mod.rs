@@ -412,7 +412,9 @@ fn recipe_asset_hash(root: &Path, req: &LayerRequest) -> Result<String, LayerErr
 /// The checkout's `lambda_dependencies/<name>/`, when it holds a `create.sh`.
 fn checkout_recipe_dir(root: &Path, name: &str) -> Option<PathBuf> {
     let dir = root.join("lambda_dependencies").join(name);
-    dir.join("create.sh").is_file().then_some(dir)
+    fs::symlink_metadata(dir.join("create.sh"))
+        .is_ok()
+        .then_some(dir)
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -433,11 +435,9 @@ impl Recipe {
             let mut files = Vec::new();
             for entry in fs::read_dir(&dir).map_err(|e| LayerError::io(&dir, e))? {
                 let entry = entry.map_err(|e| LayerError::io(&dir, e))?;
-                if entry
-                    .file_type()
-                    .map_err(|e| LayerError::io(&entry.path(), e))?
-                    .is_file()
-                {
+                // Folders are not part of a recipe; anything else must be a readable file (a
+                // FIFO or device named create.sh is an error, never a silent fallback).
+                if !fs::metadata(entry.path()).is_ok_and(|m| m.is_dir()) {
                     let bytes = crate::cdk::input::read_bytes(
                         &entry.path(),
                         crate::cdk::input::SMALL_INPUT,
