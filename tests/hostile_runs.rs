@@ -120,6 +120,15 @@ fn staged_count(out: &Path) -> usize {
     })
 }
 
+/// Every path below `root`.
+fn listing(root: &Path) -> Vec<PathBuf> {
+    walkdir::WalkDir::new(root)
+        .sort_by_file_name()
+        .into_iter()
+        .map(|e| e.unwrap().path().to_path_buf())
+        .collect()
+}
+
 fn signal(child: &Child, sig: &str) {
     let status = Command::new("kill")
         .args([sig, &child.id().to_string()])
@@ -174,7 +183,12 @@ fn two_standalone_synths_into_one_out_dir_never_leave_a_mixed_assembly() {
     let out = work.path().join("out");
     let (mut succeeded, mut refused) = (0, 0);
     for round in 0..12 {
-        let (first, second) = if round % 2 == 0 { (&a, &b) } else { (&b, &a) };
+        // Different configurations either way round, and the same one twice.
+        let (first, second) = match round % 3 {
+            0 => (&a, &b),
+            1 => (&b, &a),
+            _ => (&a, &a),
+        };
         let one = spawn_synth(first.path(), &out, &tmp);
         let two = spawn_synth(second.path(), &out, &tmp);
         let mut ok_this_round = 0;
@@ -382,6 +396,7 @@ fn runs_killed_while_staging_leave_nothing_a_good_run_does_not_remove() {
     let tmp = work.path().join("tmp");
     fs::create_dir(&tmp).unwrap();
     let out = work.path().join("out");
+    let tree_before = listing(tree.path());
     let mut killed_while_staging = 0;
     // Several moments: the first staging folder, then after 1, 2, 4 and 6 staged assets.
     for staged in [0, 1, 2, 4, 6] {
@@ -414,6 +429,7 @@ fn runs_killed_while_staging_leave_nothing_a_good_run_does_not_remove() {
         killed_while_staging >= 2,
         "only {killed_while_staging} kills hit staging"
     );
+    assert_eq!(listing(tree.path()), tree_before, "the checkout changed");
     let left: Vec<PathBuf> = fs::read_dir(&tmp)
         .unwrap()
         .map(|e| e.unwrap().path())
