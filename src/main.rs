@@ -25,8 +25,29 @@ enum Command {
     Config(mlspace_cdk::config::wizard::WizardArgs),
 }
 
+/// The variable that chooses the layer builder (`--layer-builder`).
+const LAYER_BUILDER_VAR: &str = "MLSPACE_LAYER_BUILDER";
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // clap names the flag, not the variable that set it.
+            if e.kind() == clap::error::ErrorKind::InvalidValue {
+                if let Some(value) = std::env::var_os(LAYER_BUILDER_VAR) {
+                    let value = value.to_string_lossy();
+                    if !["auto", "docker", "local"].contains(&value.as_ref()) {
+                        eprintln!("mlspace-cdk: error: {LAYER_BUILDER_VAR} is {value:?}, but it must be auto, docker or local; fix or unset it");
+                        return ExitCode::from(2);
+                    }
+                }
+            }
+            e.exit()
+        }
+    };
+    if let Err(e) = mlspace_cdk::cdk::cleanup::on_interrupt_remove_registered() {
+        eprintln!("mlspace-cdk: warning: cannot watch for interrupts ({e}); an interrupted run may leave staging folders, which the next run removes");
+    }
     let result: Result<(), Box<dyn std::error::Error>> = match cli.command {
         Some(Command::Config(args)) => mlspace_cdk::config::wizard::run(&args),
         Some(Command::Synth(args)) => run_synth(&args),
@@ -35,10 +56,16 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("mlspace-cdk: error: {e}");
+            let mut message = e.to_string();
+            eprintln!("mlspace-cdk: error: {message}");
+            // A cause is printed once: most messages already include their cause's text.
             let mut source = e.source();
             while let Some(s) = source {
-                eprintln!("  caused by: {s}");
+                let text = s.to_string();
+                if !message.contains(&text) {
+                    eprintln!("  caused by: {text}");
+                    message.push_str(&text);
+                }
                 source = s.source();
             }
             ExitCode::FAILURE

@@ -35,6 +35,9 @@ pub fn write_assembly(outdir: &Path, assembly: &Assembly) -> Result<(), WriteErr
         path: outdir.to_path_buf(),
         source,
     })?;
+    // The out dir is locked (by us or the cdk CLI): what is left there half-written was left
+    // by an interrupted run.
+    super::cleanup::sweep_leftovers(outdir);
     let manifest = outdir.join("manifest.json");
     if manifest.exists() {
         fs::remove_file(&manifest).map_err(|source| WriteError::Write {
@@ -78,6 +81,7 @@ pub fn write_file_atomically(path: &Path, bytes: &[u8]) -> Result<(), WriteError
         source,
     };
     let mut builder = tempfile::Builder::new();
+    builder.prefix(crate::cdk::cleanup::TEMP_FILE_PREFIX);
     // A temporary file is private (0600); the file it becomes gets what a plain write would
     // give it (0666 less the umask), as the TS app's files do.
     #[cfg(unix)]

@@ -94,6 +94,122 @@ fn lookup(
     None
 }
 
+/// A context value of the wrong shape: the app would build something else than what the cdk
+/// CLI looked up (a VPC without subnets, for one).
+#[derive(Debug, thiserror::Error)]
+#[error("context value {key:?} must be {expected}, but it is {found}; fix it in cdk.context.json (or wherever it was set), or remove it (`cdk context --reset \"{key}\"`) so that the cdk CLI looks it up again")]
+pub struct ContextError {
+    pub key: String,
+    pub expected: &'static str,
+    pub found: String,
+}
+
+/// Settings the cdk CLI passes, read by the core as booleans.
+pub const CORE_FLAGS: [&str; 4] = [
+    "aws:cdk:enable-path-metadata",
+    "aws:cdk:enable-asset-metadata",
+    "aws:cdk:version-reporting",
+    "aws:cdk:disable-version-reporting",
+];
+
+/// Check the shape of every context value the app reads: lookup results (availability zones,
+/// VPCs; a recorded provider error is left for [`lookup`] to report), the feature `flags`
+/// (booleans) and the `text_flags` (booleans, or `"true"`/`"false"` as `cdk -c KEY=VALUE` passes
+/// them).
+pub fn check_context(
+    context: &Map<String, Value>,
+    flags: &[&str],
+    text_flags: &[&str],
+) -> Result<(), ContextError> {
+    let wrong = |key: &str, expected: &'static str, value: &Value| ContextError {
+        key: key.to_owned(),
+        expected,
+        found: describe(value),
+    };
+    for (key, value) in context {
+        if value.get("$providerError").is_some() {
+            continue;
+        }
+        if key.starts_with("availability-zones:") {
+            const EXPECTED: &str = "a non-empty list of availability zone names (strings)";
+            let ok = value.as_array().is_some_and(|zones| {
+                !zones.is_empty()
+                    && zones
+                        .iter()
+                        .all(|z| z.as_str().is_some_and(|z| !z.is_empty()))
+            });
+            if !ok {
+                return Err(wrong(key, EXPECTED, value));
+            }
+        } else if key.starts_with("vpc-provider:") {
+            const EXPECTED: &str = "a VPC as the cdk CLI looks it up ({\"vpcId\": string, \"subnetGroups\": [{\"name\", \"type\", \"subnets\": [{\"subnetId\", \"availabilityZone\", \"routeTableId\"}, ...]}, ...]})";
+            if !is_vpc(value) {
+                return Err(wrong(key, EXPECTED, value));
+            }
+        } else if key == "@aws-cdk/core:bootstrapQualifier" {
+            if !value.is_string() {
+                return Err(wrong(key, "a string", value));
+            }
+        } else if (flags.contains(&key.as_str()) || CORE_FLAGS.contains(&key.as_str()))
+            && !value.is_boolean()
+        {
+            return Err(wrong(key, "true or false (a JSON boolean)", value));
+        } else if text_flags.contains(&key.as_str())
+            && !(value.is_boolean() || matches!(value.as_str(), Some("true" | "false")))
+        {
+            // compat: aws-cdk-lib takes any non-empty text as on; only these two are unambiguous.
+            return Err(wrong(key, "true or false", value));
+        }
+    }
+    Ok(())
+}
+
+fn is_vpc(v: &Value) -> bool {
+    let text = |v: &Value, k: &str| {
+        v.get(k)
+            .and_then(Value::as_str)
+            .is_some_and(|s| !s.is_empty())
+    };
+    let subnet = |s: &Value| {
+        text(s, "subnetId")
+            && text(s, "availabilityZone")
+            && text(s, "routeTableId")
+            && s.get("cidr").is_none_or(|c| c.is_null() || c.is_string())
+    };
+    let group = |g: &Value| {
+        text(g, "name")
+            && matches!(
+                g.get("type").and_then(Value::as_str),
+                Some("Public" | "Private" | "Isolated")
+            )
+            && g.get("subnets")
+                .and_then(Value::as_array)
+                .is_some_and(|subs| subs.iter().all(subnet))
+    };
+    text(v, "vpcId")
+        && v.get("subnetGroups")
+            .and_then(Value::as_array)
+            .is_some_and(|groups| !groups.is_empty() && groups.iter().all(group))
+}
+
+/// A short description of a JSON value for messages: its type and (cut) text.
+pub fn describe(value: &Value) -> String {
+    let kind = match value {
+        Value::Null => return "null".to_owned(),
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(a) if a.is_empty() => return "an empty list".to_owned(),
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    };
+    let mut text = value.to_string();
+    if text.chars().count() > 60 {
+        text = text.chars().take(57).collect::<String>() + "...";
+    }
+    format!("{kind}: {text}")
+}
+
 /// The region's availability zones, or the dummy `dummy1a..c` until the CLI has looked them up.
 pub fn availability_zones(app: &mut App, stack: StackRef) -> Vec<String> {
     let dummy = json!(["dummy1a", "dummy1b", "dummy1c"]);
@@ -219,6 +335,27 @@ fn parse_vpc(v: &Value, is_real: bool) -> LookedUpVpc {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn context_values_are_checked_for_shape() {
+        let ok = |v: Value| check_context(v.as_object().unwrap(), &["@x:flag"], &["@x:text"]);
+        let az = "availability-zones:account=1:region=r";
+        ok(json!({ az: ["r-1a", "r-1b"] })).unwrap();
+        ok(json!({ az: {"$providerError": "no access"} })).unwrap();
+        for bad in [json!("r-1a"), json!([]), json!([1, 2]), json!(null)] {
+            let err = ok(json!({ az: bad })).unwrap_err();
+            assert!(err.to_string().contains(az), "{err}");
+            assert!(err.to_string().contains("cdk context --reset"), "{err}");
+        }
+        ok(json!({"vpc-provider:x": dummy_vpc(), "@x:flag": true})).unwrap();
+        assert!(ok(json!({"vpc-provider:x": {"vpcId": "v", "subnetGroups": []}})).is_err());
+        assert!(ok(json!({"@x:flag": "true"})).is_err());
+        assert!(ok(json!({"aws:cdk:version-reporting": 1})).is_err());
+        ok(json!({"@other:flag": "anything"})).unwrap();
+        ok(json!({"@x:text": "true"})).unwrap();
+        ok(json!({"@x:text": false})).unwrap();
+        assert!(ok(json!({"@x:text": "no"})).is_err());
+    }
 
     #[test]
     fn vpc_key_matches_the_cli() {

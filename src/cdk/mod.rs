@@ -7,11 +7,14 @@
 pub mod app;
 pub mod assembly;
 pub mod assets;
+pub mod cleanup;
 pub mod collate;
 pub mod element;
+pub mod input;
 pub mod json;
 pub mod logical_id;
 pub mod lookups;
+pub mod outlock;
 pub mod region_info;
 pub mod synth;
 pub mod tags;

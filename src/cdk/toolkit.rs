@@ -4,8 +4,9 @@
 //! the file `CONTEXT_OVERFLOW_LOCATION_ENV` names, which wins). Run on its own, the app gathers
 //! the same context the CLI would: `cdk.context.json`, then `cdk.json`'s `context` block, plus the
 //! settings the CLI always adds.
-use std::fs;
 use std::path::{Path, PathBuf};
+
+use super::input::{read_text, InputError};
 
 use serde_json::{Map, Value};
 
@@ -15,9 +16,14 @@ pub enum ToolkitError {
         "CDK_CONTEXT_JSON is not a JSON object: {0}; run the app through the cdk CLI or unset it"
     )]
     ContextEnv(String),
-    #[error("{path}: {message}")]
+    #[error("{}: {message}", path.display())]
     ContextFile { path: PathBuf, message: String },
+    #[error(transparent)]
+    Input(#[from] InputError),
 }
+
+/// The bound for a context file: lookups of many VPCs make them larger than configuration.
+const CONTEXT_INPUT: u64 = 64 << 20;
 
 pub struct Invocation {
     pub outdir: PathBuf,
@@ -45,8 +51,11 @@ pub fn invocation(
     outdir_flag: Option<PathBuf>,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Invocation, ToolkitError> {
+    // An empty variable is an unset one: never the current directory as the out dir.
+    let env = |name: &str| env(name).filter(|v| !v.is_empty());
     let from_cli = env("CDK_OUTDIR").is_some();
     let outdir = outdir_flag
+        .filter(|p| !p.as_os_str().is_empty())
         .or_else(|| env("CDK_OUTDIR").map(PathBuf::from))
         .unwrap_or_else(|| PathBuf::from("cdk.out"));
     let mut context = Map::new();
@@ -62,13 +71,23 @@ pub fn invocation(
     } else if !from_cli {
         // On our own: the lower-priority sources first, so the higher ones overwrite.
         let context_file = project_dir.join("cdk.context.json");
-        if context_file.exists() {
-            context.extend(read_object(&context_file)?);
+        if let Some(m) = read_optional_object(&context_file)? {
+            context.extend(m);
         }
         let cdk_json = project_dir.join("cdk.json");
-        if cdk_json.exists() {
-            if let Some(Value::Object(m)) = read_object(&cdk_json)?.remove("context") {
-                context.extend(m);
+        if let Some(mut m) = read_optional_object(&cdk_json)? {
+            match m.remove("context") {
+                Some(Value::Object(m)) => context.extend(m),
+                None => {}
+                Some(other) => {
+                    return Err(ToolkitError::ContextFile {
+                        path: cdk_json,
+                        message: format!(
+                            "\"context\" must be an object of context values, but it is {}; fix it or remove it",
+                            crate::cdk::lookups::describe(&other)
+                        ),
+                    })
+                }
             }
         }
         context.extend(cli_settings());
@@ -80,12 +99,19 @@ pub fn invocation(
     })
 }
 
+fn read_optional_object(path: &Path) -> Result<Option<Map<String, Value>>, ToolkitError> {
+    match read_object(path) {
+        Err(ToolkitError::Input(e)) if e.is_not_found() => Ok(None),
+        other => other.map(Some),
+    }
+}
+
 fn read_object(path: &Path) -> Result<Map<String, Value>, ToolkitError> {
     let err = |message: String| ToolkitError::ContextFile {
         path: path.to_path_buf(),
         message,
     };
-    let text = fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
+    let text = read_text(path, CONTEXT_INPUT)?;
     match serde_json::from_str::<Value>(&text) {
         Ok(Value::Object(m)) => Ok(m),
         Ok(_) => Err(err("expected a JSON object".into())),
@@ -101,6 +127,19 @@ fn read_object(path: &Path) -> Result<Map<String, Value>, ToolkitError> {
 mod tests {
     use super::*;
     use std::collections::HashMap;
+
+    use std::fs;
+
+    #[test]
+    fn an_empty_outdir_variable_is_unset() {
+        let dir = tempfile::tempdir().unwrap();
+        let vars: HashMap<&str, String> = HashMap::from([("CDK_OUTDIR", String::new())]);
+        let inv = invocation(dir.path(), None, &|k| vars.get(k).cloned()).unwrap();
+        assert!(!inv.from_cli);
+        assert_eq!(inv.outdir, PathBuf::from("cdk.out"));
+        let inv = invocation(dir.path(), Some(PathBuf::new()), &|_| None).unwrap();
+        assert_eq!(inv.outdir, PathBuf::from("cdk.out"));
+    }
 
     #[test]
     fn overflow_file_wins_over_env_context() {

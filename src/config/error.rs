@@ -9,19 +9,23 @@ pub const RUN_THE_WIZARD: &str =
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read {}: {source}", path.display())]
-    Read {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Input(#[from] crate::cdk::input::InputError),
 
-    #[error("{origin} is not valid JSON (line {line}, column {column}): {message}; fix the file or {RUN_THE_WIZARD}")]
+    #[error("{origin} is not valid JSON (line {line}, column {column}): {message}; {hint}")]
     Syntax {
         origin: String,
         line: usize,
         column: usize,
         message: String,
+        hint: String,
+    },
+
+    #[error("{} has no {config_file}, but {} has one: run from the MLSpace checkout's root folder ({}), or pass --source-root", dir.display(), root.display(), root.display())]
+    NotAtRoot {
+        dir: PathBuf,
+        root: PathBuf,
+        config_file: &'static str,
     },
 
     #[error("{origin} must hold a JSON object ({{ \"KEY\": value, ... }}), but it holds {found}")]
@@ -35,11 +39,23 @@ pub enum ConfigError {
         found: String,
     },
 
-    #[error("{origin}: {} {} required but not set; {RUN_THE_WIZARD}, which asks for every required property",
-        keys.join(", "), if keys.len() == 1 { "is" } else { "are" })]
+    #[error("{origin}: {} {} required but not set{}; {RUN_THE_WIZARD}, which asks for every required property",
+        keys.join(", "), if keys.len() == 1 { "is" } else { "are" },
+        misspelled.iter().map(|(found, key)| format!(" (the file has {found}: property names are upper case, write {key})")).collect::<String>())]
     MissingRequired {
         origin: String,
         keys: Vec<&'static str>,
+        /// Keys of the file that spell a missing key in another case: (as written, property).
+        misspelled: Vec<(String, &'static str)>,
+    },
+
+    #[error("{origin}: {key} is {found}, which is not {expected}; write a value, or remove the key to use the default ({default})")]
+    Empty {
+        origin: String,
+        key: String,
+        found: &'static str,
+        expected: &'static str,
+        default: String,
     },
 
     #[error("{origin}: AWS_ACCOUNT must be a 12-digit AWS account id, but it is {value:?}")]
@@ -73,6 +89,24 @@ pub enum ConfigError {
         origin: String,
         set: Vec<&'static str>,
         missing: Vec<&'static str>,
+    },
+
+    #[error(
+        "{origin}: ADDITIONAL_LAMBDA_ENVIRONMENT_VARS: {name:?} {problem}; rename or remove it"
+    )]
+    LambdaEnvName {
+        origin: String,
+        name: String,
+        problem: &'static str,
+    },
+
+    #[error("{origin}: {key} {value:?} gives the bucket name {bucket:?}, which S3 refuses: {problem}; choose another name")]
+    BucketName {
+        origin: String,
+        key: &'static str,
+        value: String,
+        bucket: String,
+        problem: &'static str,
     },
 
     #[error("{origin}: LAMBDA_ARCHITECTURE must be \"x86_64\" or \"arm64\", but it is {value:?}")]

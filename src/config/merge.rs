@@ -27,11 +27,25 @@ pub fn defaults_object() -> Map<String, Value> {
 
 /// Parse `text` as a JSON object, reporting where the syntax breaks.
 pub fn parse_object(text: &str, origin: &str) -> Result<Map<String, Value>, ConfigError> {
+    parse_object_or(
+        text,
+        origin,
+        &format!("fix the file or {}", super::RUN_THE_WIZARD),
+    )
+}
+
+/// [`parse_object`] for a file the Config Wizard does not write: `hint` says what to do.
+pub fn parse_object_or(
+    text: &str,
+    origin: &str,
+    hint: &str,
+) -> Result<Map<String, Value>, ConfigError> {
     let value: Value = serde_json::from_str(text).map_err(|e| ConfigError::Syntax {
         origin: origin.to_owned(),
         line: e.line(),
         column: e.column(),
         message: syntax_message(&e),
+        hint: hint.to_owned(),
     })?;
     match value {
         Value::Object(object) => Ok(object),
@@ -58,14 +72,39 @@ pub fn merge_file(
     origin: &str,
 ) -> Result<Vec<String>, ConfigError> {
     let mut warnings = Vec::new();
+    let mut unknown = 0usize;
     for (key, value) in file {
         let Some(default) = super::defaults::default_of(key) else {
-            warnings.push(format!(
-                "{origin}: {key} is not an MLSpace configuration property and is ignored (did you mean {}?)",
-                closest_key(key)
-            ));
+            unknown += 1;
+            if unknown <= MAX_UNKNOWN_WARNINGS {
+                warnings.push(format!(
+                    "{origin}: {key} is not an MLSpace configuration property and is ignored (did you mean {}?)",
+                    closest_key(key)
+                ));
+            }
             continue;
         };
+        let numeric_or_flag = matches!(
+            default,
+            DefaultValue::Flag(_) | DefaultValue::WholeMinutes(_) | DefaultValue::Minutes(_)
+        );
+        if numeric_or_flag && keeps_default(value) {
+            // compat: the TS app reads null or "" here as "off" or 0, not as the default;
+            // neither is taken silently.
+            let (expected, default) = match default {
+                DefaultValue::Flag(flag) => ("true or false", flag.to_string()),
+                DefaultValue::WholeMinutes(n) => ("a whole number of minutes", n.to_string()),
+                DefaultValue::Minutes(n) => ("a number of minutes", n.to_string()),
+                _ => unreachable!("matched above"),
+            };
+            return Err(ConfigError::Empty {
+                origin: origin.to_owned(),
+                key: key.clone(),
+                found: if value.is_null() { "null" } else { "\"\"" },
+                expected,
+                default,
+            });
+        }
         if keeps_default(value) {
             continue;
         }
@@ -88,7 +127,7 @@ pub fn merge_file(
                 }
                 merged.insert(key.clone(), value.clone());
             }
-            DefaultValue::WholeMinutes(_) => match value.as_u64() {
+            DefaultValue::WholeMinutes(_) => match whole_number(value) {
                 Some(n) if n >= 1 => {
                     merged.insert(key.clone(), Value::from(n));
                 }
@@ -124,7 +163,26 @@ pub fn merge_file(
             }
         }
     }
+    if unknown > MAX_UNKNOWN_WARNINGS {
+        warnings.push(format!(
+            "{origin}: {} more keys are not MLSpace configuration properties and are ignored",
+            unknown - MAX_UNKNOWN_WARNINGS
+        ));
+    }
     Ok(warnings)
+}
+
+/// Unknown keys warned about one by one; the rest are counted in one line.
+pub const MAX_UNKNOWN_WARNINGS: usize = 20;
+
+/// A whole number, written as `60` or (as JavaScript takes it) `60.0`.
+fn whole_number(value: &Value) -> Option<u64> {
+    value.as_u64().or_else(|| {
+        value
+            .as_f64()
+            .filter(|n| n.fract() == 0.0 && *n >= 0.0 && *n <= u32::MAX as f64)
+            .map(|n| n as u64)
+    })
 }
 
 /// `""` and `null` leave the default in place.
@@ -178,13 +236,51 @@ mod tests {
 
     #[test]
     fn empty_and_null_keep_the_default() {
-        let (merged, _) = merged_with(
-            json!({"DATA_BUCKET_NAME": "", "SYSTEM_TAG": null, "ENABLE_ACCESS_LOGGING": ""}),
-        )
-        .unwrap();
+        let (merged, _) = merged_with(json!({"DATA_BUCKET_NAME": "", "SYSTEM_TAG": null})).unwrap();
         assert_eq!(merged["DATA_BUCKET_NAME"], "mlspace-data");
         assert_eq!(merged["SYSTEM_TAG"], "MLSpace");
-        assert_eq!(merged["ENABLE_ACCESS_LOGGING"], true);
+    }
+
+    #[test]
+    fn empty_and_null_flags_and_numbers_are_errors_naming_the_key() {
+        for (key, value) in [
+            ("ENABLE_ACCESS_LOGGING", json!("")),
+            ("ENABLE_ACCESS_LOGGING", json!(null)),
+            ("RESOURCE_TERMINATION_INTERVAL", json!(null)),
+            ("BACKGROUND_REFRESH_INTERVAL", json!("")),
+        ] {
+            let err = merged_with(json!({ key: value })).unwrap_err();
+            let text = err.to_string();
+            assert!(
+                matches!(&err, ConfigError::Empty { key: k, .. } if k == key),
+                "{text}"
+            );
+            assert!(
+                text.contains("write a value, or remove the key to use the default"),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn whole_numbers_may_be_written_with_a_zero_fraction() {
+        let (merged, _) = merged_with(json!({"RESOURCE_TERMINATION_INTERVAL": 60.0})).unwrap();
+        assert_eq!(merged["RESOURCE_TERMINATION_INTERVAL"].to_string(), "60");
+        assert!(merged_with(json!({"RESOURCE_TERMINATION_INTERVAL": 60.5})).is_err());
+    }
+
+    #[test]
+    fn unknown_key_warnings_are_bounded() {
+        let mut file = Map::new();
+        for i in 0..1000 {
+            file.insert(format!("UNKNOWN_{i}"), json!(1));
+        }
+        let warnings = merge_file(&mut defaults_object(), &file, "c").unwrap();
+        assert_eq!(warnings.len(), MAX_UNKNOWN_WARNINGS + 1);
+        assert!(
+            warnings[MAX_UNKNOWN_WARNINGS].contains("980 more keys"),
+            "{warnings:?}"
+        );
     }
 
     #[test]

@@ -21,7 +21,7 @@ mod prompt;
 pub mod validate;
 pub mod wizard;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use indexmap::IndexMap;
 use serde::{Deserialize, Deserializer, Serialize};
@@ -244,7 +244,11 @@ pub struct Loaded {
 /// `<source_root>/lib/resources/config/cluster-config.json`, merge, validate.
 pub fn load(source_root: &Path) -> Result<Loaded, ConfigError> {
     let config_path = source_root.join(CONFIG_FILE);
-    let (file, origin) = match read_optional(&config_path)? {
+    let text = read_optional(&config_path)?;
+    if text.is_none() {
+        check_at_root(source_root)?;
+    }
+    let (file, origin) = match text {
         Some(text) => {
             let origin = config_path.display().to_string();
             (merge::parse_object(&text, &origin)?, origin)
@@ -261,7 +265,7 @@ pub fn load(source_root: &Path) -> Result<Loaded, ConfigError> {
     if let Some(text) = read_optional(&cluster_path)? {
         apply_cluster_config(&mut merged, &text, &cluster_path.display().to_string())?;
     }
-    finish(merged, warnings, &origin)
+    finish(merged, &file, warnings, &origin)
 }
 
 /// Merge and validate configuration text without touching the file system (no cluster
@@ -270,15 +274,35 @@ pub fn from_json_str(text: &str, origin: &str) -> Result<Loaded, ConfigError> {
     let file = merge::parse_object(text, origin)?;
     let mut merged = merge::defaults_object();
     let warnings = merge::merge_file(&mut merged, &file, origin)?;
-    finish(merged, warnings, origin)
+    finish(merged, &file, warnings, origin)
 }
 
 fn finish(
     merged: Map<String, Value>,
+    file: &Map<String, Value>,
     warnings: Vec<String>,
     origin: &str,
 ) -> Result<Loaded, ConfigError> {
-    validate::validate(&merged, origin)?;
+    validate::validate(&merged, origin).map_err(|e| match e {
+        // The unknown-key warnings are not printed when the run fails: name a key written in
+        // the wrong case in the error itself.
+        ConfigError::MissingRequired { origin, keys, .. } => {
+            let misspelled = file
+                .keys()
+                .filter_map(|found| {
+                    keys.iter()
+                        .find(|k| found != *k && found.eq_ignore_ascii_case(k))
+                        .map(|k| (found.clone(), *k))
+                })
+                .collect();
+            ConfigError::MissingRequired {
+                origin,
+                keys,
+                misspelled,
+            }
+        }
+        other => other,
+    })?;
     let config: Config =
         serde_json::from_value(Value::Object(merged)).map_err(|e| ConfigError::WrongType {
             // Not reachable after merge and validate have passed; kept as an error rather than a panic.
@@ -297,7 +321,7 @@ fn apply_cluster_config(
     text: &str,
     origin: &str,
 ) -> Result<(), ConfigError> {
-    let cluster = merge::parse_object(text, origin)?;
+    let cluster = merge::parse_object_or(text, origin, CLUSTER_CONFIG_HINT)?;
     match cluster.get("ec2-key") {
         None | Some(Value::Null) => {}
         Some(Value::String(key)) if key.is_empty() || key == EC2_KEY_PLACEHOLDER => {}
@@ -316,16 +340,40 @@ fn apply_cluster_config(
     Ok(())
 }
 
-/// The file's text, or `None` when it does not exist.
-fn read_optional(path: &PathBuf) -> Result<Option<String>, ConfigError> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => Ok(Some(text)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(ConfigError::Read {
-            path: path.clone(),
-            source,
-        }),
+/// What to do about a broken cluster-config.json (the Config Wizard does not write it).
+pub const CLUSTER_CONFIG_HINT: &str =
+    "fix the file (MLSpace's EMR cluster types), or remove it to use the default cluster types";
+
+/// The file's text (a bounded read of a regular file), or `None` when it does not exist.
+fn read_optional(path: &Path) -> Result<Option<String>, ConfigError> {
+    Ok(crate::cdk::input::read_optional_text(
+        path,
+        crate::cdk::input::SMALL_INPUT,
+    )?)
+}
+
+/// Without lib/config.json here, a folder above that has one means the run started in a
+/// subfolder of the checkout: say so rather than report `lib/lib/config.json` missing.
+fn check_at_root(source_root: &Path) -> Result<(), ConfigError> {
+    // A folder with a lib/ of its own is a checkout root (its lib/config.json may be optional).
+    if source_root.join("lib").is_dir() {
+        return Ok(());
     }
+    let Ok(dir) = std::fs::canonicalize(source_root) else {
+        return Ok(());
+    };
+    if let Some(root) = dir
+        .ancestors()
+        .skip(1)
+        .find(|a| a.join(CONFIG_FILE).is_file())
+    {
+        return Err(ConfigError::NotAtRoot {
+            dir: dir.clone(),
+            root: root.to_path_buf(),
+            config_file: CONFIG_FILE,
+        });
+    }
+    Ok(())
 }
 
 /// Deserialize a JSON object of strings into an ordered map (indexmap's serde feature is off).
@@ -414,7 +462,7 @@ mod tests {
         let text = BASIC.replace(
             "\"KEY_MANAGER_ROLE_NAME\": \"Admin\"",
             r#""KEY_MANAGER_ROLE_NAME": "Admin", "LAMBDA_ARCHITECTURE": "arm64", "COMMON_LAYER_PATH": "/tmp/common.zip",
-               "JWT_LAYER_PATH": "", "ADDITIONAL_LAMBDA_ENVIRONMENT_VARS": {"B": "2", "A": "1"},
+               "JWT_LAYER_PATH": "", "ADDITIONAL_LAMBDA_ENVIRONMENT_VARS": {"BB": "2", "AA": "1"},
                "SYSTEM_BANNER_TEXT": "UNCLASSIFIED", "SYSTEM_BANNER_TEXT_COLOR": "", "AWS_REGION": "us-isob-east-1""#,
         );
         let config = from_json_str(&text, "test").unwrap().config;
@@ -422,7 +470,7 @@ mod tests {
         assert_eq!(config.common_layer_path.as_deref(), Some("/tmp/common.zip"));
         assert_eq!(config.jwt_layer_path, None);
         let keys: Vec<&String> = config.additional_lambda_environment_vars.keys().collect();
-        assert_eq!(keys, ["B", "A"]);
+        assert_eq!(keys, ["BB", "AA"]);
         let banner = config.system_banner().unwrap();
         assert_eq!(
             (

@@ -33,6 +33,7 @@ pub fn validate(merged: &Map<String, Value>, origin: &str) -> Result<(), ConfigE
         return Err(ConfigError::MissingRequired {
             origin,
             keys: missing,
+            misspelled: Vec::new(),
         });
     }
 
@@ -69,6 +70,32 @@ pub fn validate(merged: &Map<String, Value>, origin: &str) -> Result<(), ConfigE
         });
     }
 
+    if let Some(Value::Object(vars)) = merged.get("ADDITIONAL_LAMBDA_ENVIRONMENT_VARS") {
+        for name in vars.keys() {
+            if let Some(problem) = lambda_env_name_problem(name) {
+                return Err(ConfigError::LambdaEnvName {
+                    origin,
+                    name: name.clone(),
+                    problem,
+                });
+            }
+        }
+    }
+
+    for key in BUCKET_KEYS {
+        // The stacks name each bucket `<name>-<account>`.
+        let bucket = format!("{}-{account}", text(key));
+        if let Some(problem) = bucket_name_problem(&bucket) {
+            return Err(ConfigError::BucketName {
+                origin,
+                key,
+                value: text(key).to_owned(),
+                bucket,
+                problem,
+            });
+        }
+    }
+
     let architecture = text("LAMBDA_ARCHITECTURE");
     if super::Architecture::from_name(architecture).is_none() {
         return Err(ConfigError::Architecture {
@@ -84,6 +111,78 @@ pub fn validate(merged: &Map<String, Value>, origin: &str) -> Result<(), ConfigE
         });
     }
     Ok(())
+}
+
+/// Properties that name an S3 bucket (with the account id appended).
+pub const BUCKET_KEYS: [&str; 5] = [
+    "CONFIG_BUCKET_NAME",
+    "DATA_BUCKET_NAME",
+    "LOGS_BUCKET_NAME",
+    "ACCESS_LOGS_BUCKET_NAME",
+    "WEBSITE_BUCKET_NAME",
+];
+
+/// Names the Lambda runtime reserves (aws-cdk-lib refuses them at synthesis).
+const RESERVED_LAMBDA_ENV: [&str; 18] = [
+    "_HANDLER",
+    "_X_AMZN_TRACE_ID",
+    "AWS_DEFAULT_REGION",
+    "AWS_REGION",
+    "AWS_EXECUTION_ENV",
+    "AWS_LAMBDA_FUNCTION_NAME",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+    "AWS_LAMBDA_FUNCTION_VERSION",
+    "AWS_LAMBDA_INITIALIZATION_TYPE",
+    "AWS_LAMBDA_LOG_GROUP_NAME",
+    "AWS_LAMBDA_LOG_STREAM_NAME",
+    "AWS_ACCESS_KEY",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_LAMBDA_RUNTIME_API",
+    "LAMBDA_TASK_ROOT",
+    "LAMBDA_RUNTIME_DIR",
+];
+
+/// Why Lambda would refuse `name` as an environment variable name, if it would: the name must
+/// match `[a-zA-Z][a-zA-Z0-9_]+` and not be one the runtime reserves.
+pub fn lambda_env_name_problem(name: &str) -> Option<&'static str> {
+    let mut bytes = name.bytes();
+    let first_ok = bytes.next().is_some_and(|b| b.is_ascii_alphabetic());
+    if !first_ok || name.len() < 2 || !bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        return Some(
+            "is not a name Lambda accepts (a letter, then at least one letter, digit or _)",
+        );
+    }
+    if RESERVED_LAMBDA_ENV.contains(&name) {
+        return Some("is reserved by the Lambda runtime and cannot be set");
+    }
+    None
+}
+
+/// Why S3 (and aws-cdk-lib, which checks literal names) would refuse `name`, if it would.
+pub fn bucket_name_problem(name: &str) -> Option<&'static str> {
+    if !(3..=63).contains(&name.len()) {
+        return Some("a bucket name has 3 to 63 characters");
+    }
+    if !name
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
+    {
+        return Some("a bucket name has only lowercase letters, digits, dots and hyphens");
+    }
+    let edge = |b: Option<u8>| b.is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+    if !edge(name.bytes().next()) || !edge(name.bytes().last()) {
+        return Some("a bucket name starts and ends with a letter or digit");
+    }
+    if name.contains("..") || name.contains(".-") || name.contains("-.") {
+        return Some("a bucket name has no two adjacent dots, and no dot next to a hyphen");
+    }
+    let parts: Vec<&str> = name.split('.').collect();
+    if parts.len() == 4 && parts.iter().all(|p| p.parse::<u8>().is_ok()) {
+        return Some("a bucket name is not formatted as an IP address");
+    }
+    None
 }
 
 /// Exactly 12 ASCII digits.
@@ -402,6 +501,44 @@ mod tests {
             }
             other => panic!("expected IncompleteVpc, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn lambda_environment_names_follow_lambdas_rules() {
+        let vars =
+            |name: &str| with(&[("ADDITIONAL_LAMBDA_ENVIRONMENT_VARS", json!({ name: "v" }))]);
+        vars("HTTP_PROXY").unwrap();
+        for bad in ["AWS_REGION", "_HANDLER", "1ABC", "A-B", "X", ""] {
+            let err = vars(bad).unwrap_err();
+            assert!(
+                matches!(&err, ConfigError::LambdaEnvName { name, .. } if name == bad),
+                "{bad}: {err}"
+            );
+        }
+        assert!(vars("AWS_REGION")
+            .unwrap_err()
+            .to_string()
+            .contains("reserved"));
+    }
+
+    #[test]
+    fn bucket_names_follow_s3s_rules() {
+        with(&[("DATA_BUCKET_NAME", json!("my.data-bucket"))]).unwrap();
+        for bad in ["My_Data", "data..x", "data.-x", "-data", &"x".repeat(60)] {
+            let err = with(&[("DATA_BUCKET_NAME", json!(bad))]).unwrap_err();
+            assert!(
+                matches!(
+                    &err,
+                    ConfigError::BucketName {
+                        key: "DATA_BUCKET_NAME",
+                        ..
+                    }
+                ),
+                "{bad}: {err}"
+            );
+        }
+        assert!(bucket_name_problem("192.168.5.4").is_some());
+        assert!(bucket_name_problem("ab").is_some());
     }
 
     #[test]

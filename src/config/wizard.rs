@@ -177,18 +177,13 @@ pub fn run_with<R: BufRead, W: Write>(
 
 /// The existing lib/config.json as a JSON object, or an empty one when there is none.
 fn read_existing(path: &Path) -> Result<Map<String, Value>, WizardError> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => merge::parse_object(&text, &path.display().to_string()).map_err(|source| {
-            WizardError::Existing {
-                source: Box::new(source),
-            }
-        }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Map::new()),
-        Err(source) => Err(WizardError::Io {
-            action: "read",
-            path: path.to_owned(),
-            source,
-        }),
+    let existing = |source: ConfigError| WizardError::Existing {
+        source: Box::new(source),
+    };
+    match crate::cdk::input::read_optional_text(path, crate::cdk::input::SMALL_INPUT) {
+        Ok(Some(text)) => merge::parse_object(&text, &path.display().to_string()).map_err(existing),
+        Ok(None) => Ok(Map::new()),
+        Err(e) => Err(existing(e.into())),
     }
 }
 
@@ -198,11 +193,10 @@ fn apply_scripted_answers(
     object: &mut Map<String, Value>,
 ) -> Result<(), WizardError> {
     if let Some(answers_path) = &args.answers {
-        let text = std::fs::read_to_string(answers_path).map_err(|source| WizardError::Io {
-            action: "read",
-            path: answers_path.clone(),
-            source,
-        })?;
+        let text = crate::cdk::input::read_text(answers_path, crate::cdk::input::SMALL_INPUT)
+            .map_err(|e| WizardError::Answers {
+                source: Box::new(e.into()),
+            })?;
         let answers =
             merge::parse_object(&text, &answers_path.display().to_string()).map_err(|source| {
                 WizardError::Answers {
@@ -540,6 +534,9 @@ pub fn to_config_json(object: &Map<String, Value>) -> String {
 
 /// Write `text` to a temporary file beside `path`, then rename it over `path`.
 fn write_atomically(path: &Path, text: &str) -> Result<(), WizardError> {
+    // A linked lib/config.json stays a link: the file it points to is replaced.
+    let target = follow_links(path);
+    let path = target.as_path();
     let io = |action: &'static str| {
         move |source| WizardError::Io {
             action,
@@ -560,6 +557,22 @@ fn write_atomically(path: &Path, text: &str) -> Result<(), WizardError> {
     keep_permissions(path, temp.path()).map_err(io("set the permissions of"))?;
     temp.persist(path).map_err(|e| io("replace")(e.error))?;
     Ok(())
+}
+
+/// Where a chain of symbolic links at `path` ends (the path itself when it is no link).
+fn follow_links(path: &Path) -> PathBuf {
+    let mut current = path.to_path_buf();
+    // As many hops as the kernel allows (ELOOP beyond); a longer chain is written as a file.
+    for _ in 0..40 {
+        let Ok(text) = std::fs::read_link(&current) else {
+            return current;
+        };
+        current = match current.parent() {
+            Some(dir) => dir.join(text),
+            None => text,
+        };
+    }
+    path.to_path_buf()
 }
 
 /// Give the new file the old file's permissions (0644 when there was none); a temporary file

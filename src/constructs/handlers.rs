@@ -4,13 +4,11 @@
 //!
 //! They replace aws-cdk-lib's handlers (see `handlers/*/README.md` and the declared deviations in
 //! `tests/parity/deviations.json`).
-use std::rc::Rc;
-
 use crate::cdk::app::StackRef;
 use crate::cdk::assets::{plan, AssetError, AssetOptions, AssetSource, PlannedAsset};
 use crate::cdk::App;
 
-use super::assets::{embedded_directory, register, AssetLocation};
+use super::assets::{register, AssetLocation};
 
 /// Runtime and entry point of every handler in `handlers/`.
 pub const HANDLER_RUNTIME: &str = "python3.11";
@@ -70,13 +68,12 @@ impl HandlerKind {
 }
 
 /// A handler's code, planned as a directory asset but not yet registered with a stack (that
-/// happens when its function is created: see [`HandlerCode::register`]).
+/// happens when its function is created: see [`HandlerCode::register`]). The files are hashed
+/// and staged from memory: nothing is written outside the out dir.
 #[derive(Clone)]
 pub struct HandlerCode {
     pub kind: HandlerKind,
     planned: PlannedAsset,
-    /// The temporary directory the files were written to; it must outlive staging.
-    dir: Rc<tempfile::TempDir>,
 }
 
 impl std::fmt::Debug for HandlerCode {
@@ -90,19 +87,13 @@ impl std::fmt::Debug for HandlerCode {
 
 impl HandlerCode {
     pub fn load(kind: HandlerKind) -> Result<HandlerCode, AssetError> {
-        let dir = embedded_directory(kind.files()).map_err(|source| AssetError::Io {
-            path: kind.dir().into(),
-            source,
-        })?;
-        let planned = plan(
-            AssetSource::Directory(dir.path().to_path_buf()),
-            &AssetOptions::default(),
-        )?;
-        Ok(HandlerCode {
-            kind,
-            planned,
-            dir: Rc::new(dir),
-        })
+        let files = kind
+            .files()
+            .iter()
+            .map(|(name, bytes)| (name.to_string(), bytes.to_vec()))
+            .collect();
+        let planned = plan(AssetSource::Files(files), &AssetOptions::default())?;
+        Ok(HandlerCode { kind, planned })
     }
 
     pub fn hash(&self) -> &str {
@@ -111,13 +102,13 @@ impl HandlerCode {
 
     /// Registers the code with `stack` as the asset `display_name`.
     pub fn register(&self, app: &mut App, stack: StackRef, display_name: &str) -> AssetLocation {
-        let keep: Rc<dyn std::any::Any> = self.dir.clone();
-        register(app, stack, display_name, self.planned.clone(), Some(keep))
+        register(app, stack, display_name, self.planned.clone(), None)
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::assets::embedded_directory;
     use super::*;
 
     #[test]
@@ -143,9 +134,20 @@ mod tests {
             HandlerKind::BucketNotifications,
         ] {
             let code = HandlerCode::load(kind).unwrap();
-            let response = std::fs::read(code.dir.path().join("cfn_response.py")).unwrap();
-            assert_eq!(response, shared, "{}", kind.dir());
-            assert!(code.dir.path().join("index.py").is_file(), "{}", kind.dir());
+            let AssetSource::Files(files) = &code.planned.source else {
+                panic!("handler code is staged from memory")
+            };
+            let file = |n: &str| files.iter().find(|(name, _)| name == n).map(|f| &f.1);
+            assert_eq!(file("cfn_response.py").unwrap(), shared, "{}", kind.dir());
+            assert!(file("index.py").is_some(), "{}", kind.dir());
+            // The hash is what the same files written to a folder hash to.
+            let dir = embedded_directory(kind.files()).unwrap();
+            let on_disk = plan(
+                AssetSource::Directory(dir.path().to_path_buf()),
+                &AssetOptions::default(),
+            )
+            .unwrap();
+            assert_eq!(on_disk.hash, code.hash(), "{}", kind.dir());
         }
     }
 }

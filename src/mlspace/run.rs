@@ -40,6 +40,14 @@ pub enum RunError {
     },
     #[error("{0}")]
     Asset(String),
+    #[error(transparent)]
+    Context(#[from] crate::cdk::lookups::ContextError),
+    #[error(transparent)]
+    Input(#[from] crate::cdk::input::InputError),
+    #[error(transparent)]
+    Lock(#[from] crate::cdk::outlock::LockError),
+    #[error("the out dir {} exists and is not a directory: remove it, or write elsewhere with -o DIR", path.display())]
+    OutDir { path: PathBuf },
 }
 
 /// Options of `mlspace-cdk synth` (also used when the cdk CLI runs the binary).
@@ -76,11 +84,77 @@ pub fn synth(
     let project_dir = project_dir.as_path();
     let inv = invocation(project_dir, args.output.clone(), env)?;
     let outdir = cwd.join(&inv.outdir);
+    check_outdir(&outdir)?;
+    check_outdir_outside_sources(&outdir, project_dir)?;
+    // The cdk CLI holds the out dir's lock while it runs us; on our own we take it.
+    let _lock = if crate::cdk::outlock::run_by_cli(env, args.output.as_deref()) {
+        None
+    } else {
+        Some(crate::cdk::outlock::OutLock::acquire(&outdir)?)
+    };
+    let _sweep = crate::cdk::cleanup::sweep_on_interrupt(&outdir);
     let result = synth_into(project_dir, args, inv.context, &outdir);
     if result.is_err() {
         remove_stale_manifest(&outdir);
     }
     result
+}
+
+/// The out dir must be a directory (or not exist yet).
+fn check_outdir(outdir: &Path) -> Result<(), RunError> {
+    match std::fs::metadata(outdir) {
+        Ok(meta) if !meta.is_dir() => Err(RunError::OutDir {
+            path: outdir.to_path_buf(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Folders of the source tree that become assets (copied into the out dir): an out dir inside
+/// one would be copied into itself. Checked before anything is created.
+const ASSET_SOURCE_DIRS: [&str; 5] = [
+    super::app::LAMBDA_SOURCE_PATH,
+    super::app::FRONTEND_BUILD_PATH,
+    super::stacks::core::CONFIG_FILES,
+    super::stacks::core::EXAMPLE_NOTEBOOKS,
+    "lambda_dependencies",
+];
+
+fn check_outdir_outside_sources(outdir: &Path, project_dir: &Path) -> Result<(), RunError> {
+    let out = resolve_existing_prefix(outdir);
+    for rel in ASSET_SOURCE_DIRS {
+        let Ok(source) = std::fs::canonicalize(project_dir.join(rel)) else {
+            continue;
+        };
+        if out.starts_with(&source) {
+            return Err(RunError::Asset(
+                crate::cdk::assets::AssetError::OutDirInsideSource {
+                    outdir: outdir.to_path_buf(),
+                    source_dir: project_dir.join(rel),
+                }
+                .to_string(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `path` with its longest existing prefix resolved (links followed), the rest appended.
+fn resolve_existing_prefix(path: &Path) -> PathBuf {
+    let mut rest = Vec::new();
+    let mut current = path.to_path_buf();
+    loop {
+        if let Ok(real) = std::fs::canonicalize(&current) {
+            return rest.iter().rev().fold(real, |p, c| p.join(c));
+        }
+        match (current.file_name(), current.parent()) {
+            (Some(name), Some(parent)) => {
+                rest.push(name.to_os_string());
+                current = parent.to_path_buf();
+            }
+            _ => return path.to_path_buf(),
+        }
+    }
 }
 
 fn synth_into(
@@ -90,6 +164,14 @@ fn synth_into(
     outdir: &Path,
 ) -> Result<SynthReport, RunError> {
     let loaded = crate::config::load(project_dir)?;
+    crate::cdk::lookups::check_context(
+        &context,
+        &[
+            crate::constructs::lambda::RECOGNIZE_LAYER_VERSION_FLAG,
+            crate::constructs::custom_resources::INSTALL_LATEST_SDK_FLAG,
+        ],
+        &[crate::constructs::iam::MINIMIZE_POLICIES_FLAG],
+    )?;
     let cfg = &loaded.config;
     let ctx = Ctx {
         cfg,

@@ -177,6 +177,27 @@ pub fn content_fingerprint<R: Read>(mut reader: R) -> io::Result<String> {
     Ok(format!("{size}:{}", hex(&hasher.finalize())))
 }
 
+/// The fingerprint of a directory holding `files` (flat names), computed in memory: what
+/// [`fingerprint`] gives for that directory written to disk.
+pub fn files_fingerprint(
+    files: &[(String, Vec<u8>)],
+    opts: &AssetOptions,
+) -> Result<String, AssetError> {
+    let excludes = ExcludeSet::new(&opts.exclude).map_err(AssetError::Pattern)?;
+    let mut sorted: Vec<&(String, Vec<u8>)> = files.iter().collect();
+    sorted.sort_by(|a, b| js_string_cmp(&a.0, &b.0));
+    let mut hasher = FieldHasher::new(opts);
+    for (name, contents) in sorted {
+        if excludes.excludes(name) {
+            continue;
+        }
+        let value = content_fingerprint(contents.as_slice())
+            .map_err(|e| AssetError::io(Path::new(name), e))?;
+        hasher.field(&format!("file:{name}"), value.as_bytes());
+    }
+    Ok(hasher.finish())
+}
+
 /// Fills `buf` as far as the reader allows, so chunks are 8192 bytes except the last.
 fn read_chunk<R: Read>(reader: &mut R, buf: &mut [u8]) -> io::Result<usize> {
     let mut filled = 0;

@@ -24,7 +24,9 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
-pub use fingerprint::{content_fingerprint, data_fingerprint, fingerprint, js_string_cmp};
+pub use fingerprint::{
+    content_fingerprint, data_fingerprint, files_fingerprint, fingerprint, js_string_cmp,
+};
 pub use glob::{ExcludeSet, UnsupportedPattern};
 pub use planner::Planner;
 pub use stage::stage;
@@ -60,6 +62,9 @@ pub enum AssetSource {
         file_name: String,
         contents: Vec<u8>,
     },
+    /// A directory of files held in memory (names without `/`), such as code compiled into
+    /// the binary: hashed and staged without a temporary copy on disk.
+    Files(Vec<(String, Vec<u8>)>),
 }
 
 /// Which symbolic links are followed (their target's content is used) rather than kept as links.
@@ -165,6 +170,11 @@ pub enum AssetError {
     BadDataName { name: String },
     #[error(transparent)]
     Pattern(#[from] UnsupportedPattern),
+    #[error("the out dir {} is inside the asset source {}, which would be copied into itself; write the assembly outside it (-o DIR)", outdir.display(), source_dir.display())]
+    OutDirInsideSource {
+        outdir: PathBuf,
+        source_dir: PathBuf,
+    },
 }
 
 impl AssetError {
@@ -199,6 +209,15 @@ pub fn plan(source: AssetSource, opts: &AssetOptions) -> Result<PlannedAsset, As
             check_data_name(file_name)?;
             Packaging::Zip
         }
+        AssetSource::Files(files) => {
+            for (name, _) in files {
+                if name.contains('/') {
+                    return Err(AssetError::BadDataName { name: name.clone() });
+                }
+                check_data_name(name)?;
+            }
+            Packaging::Zip
+        }
     };
     let hash = match (&opts.custom_hash, &source) {
         (Some(custom), _) => fingerprint::sha256_hex(custom.as_bytes()),
@@ -212,6 +231,7 @@ pub fn plan(source: AssetSource, opts: &AssetOptions) -> Result<PlannedAsset, As
                 contents,
             },
         ) => data_fingerprint(file_name, contents, &hash_opts)?,
+        (None, AssetSource::Files(files)) => fingerprint::files_fingerprint(files, &hash_opts)?,
     };
     let staged_name = match &source {
         AssetSource::File(path) => format!("asset.{hash}{}", extension(path)),

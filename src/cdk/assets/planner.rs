@@ -39,7 +39,7 @@ impl Planner {
     /// Starts fingerprinting `source` in the background (once; data assets are cheap and are
     /// planned when asked for).
     pub fn prefetch(&mut self, source: AssetSource, options: &AssetOptions) {
-        if matches!(source, AssetSource::Data { .. }) {
+        if matches!(source, AssetSource::Data { .. } | AssetSource::Files(_)) {
             return;
         }
         let key = (source, options.clone());
@@ -62,7 +62,7 @@ impl Planner {
         source: AssetSource,
         options: &AssetOptions,
     ) -> Result<PlannedAsset, AssetError> {
-        if matches!(source, AssetSource::Data { .. }) {
+        if matches!(source, AssetSource::Data { .. } | AssetSource::Files(_)) {
             return plan(source, options);
         }
         let key = (source, options.clone());

@@ -27,6 +27,8 @@ pub fn stage(asset: &PlannedAsset, outdir: &Path) -> Result<(), AssetError> {
         .prefix(&format!(".{}.staging-", asset.staged_name))
         .tempdir_in(outdir)
         .map_err(|e| AssetError::io(outdir, e))?;
+    // Removed if the run is interrupted; a kill -9 leaves it to the next run's sweep.
+    let _registered = crate::cdk::cleanup::register(temp.path());
     // The staged item is built inside the temporary directory, then renamed out of it.
     let built = temp.path().join("item");
     match &asset.source {
@@ -38,6 +40,12 @@ pub fn stage(asset: &PlannedAsset, outdir: &Path) -> Result<(), AssetError> {
             excludes.extend(asset.options.exclude.iter().cloned());
             let excludes = ExcludeSet::new(&excludes)?;
             let root = fs::canonicalize(path).map_err(|e| AssetError::io(path, e))?;
+            if fs::canonicalize(outdir).is_ok_and(|out| out.starts_with(&root)) {
+                return Err(AssetError::OutDirInsideSource {
+                    outdir: outdir.to_path_buf(),
+                    source_dir: path.clone(),
+                });
+            }
             let copier = Copier {
                 excludes,
                 follow: asset.options.follow,
@@ -55,6 +63,13 @@ pub fn stage(asset: &PlannedAsset, outdir: &Path) -> Result<(), AssetError> {
                 fs::create_dir_all(parent).map_err(|e| AssetError::io(parent, e))?;
             }
             fs::write(&file, contents).map_err(|e| AssetError::io(&file, e))?;
+        }
+        AssetSource::Files(files) => {
+            fs::create_dir(&built).map_err(|e| AssetError::io(&built, e))?;
+            for (name, contents) in files {
+                let file = built.join(name);
+                fs::write(&file, contents).map_err(|e| AssetError::io(&file, e))?;
+            }
         }
     }
     if let Err(e) = fs::rename(&built, &target) {

@@ -145,6 +145,14 @@ pub enum LayerError {
         #[source]
         source: AssetError,
     },
+    #[error("layer {layer}: the prebuilt layer {} cannot be used: {problem}; replace it with a zip of the layer (python/ at its root), or remove it to build the layer", path.display())]
+    Prebuilt {
+        layer: String,
+        path: PathBuf,
+        problem: String,
+    },
+    #[error("layer {layer}: its recipe cannot be read: {message}")]
+    Recipe { layer: String, message: String },
     #[error("layer {layer}: {source}")]
     Asset {
         layer: String,
@@ -250,10 +258,18 @@ pub fn resolve_layer_code_with(
     if let Some(explicit) = req.explicit_path {
         let path = root.join(explicit);
         if path.is_file() {
+            check_layer_zip(req.id, &path)?;
             return Ok(LayerCode::Given(AssetSource::File(path)));
         }
         if path.is_dir() {
             return Ok(LayerCode::Given(AssetSource::Directory(path)));
+        }
+        if path.exists() {
+            return Err(LayerError::Prebuilt {
+                layer: req.id.into(),
+                path,
+                problem: "it is neither a file nor a folder".into(),
+            });
         }
         // compat: MLSpace builds the layer when the configured path does not exist, and
         // does not look for the prebuilt zip then.
@@ -266,7 +282,9 @@ pub fn resolve_layer_code_with(
         let prebuilt = root
             .join("lambda_dependencies")
             .join(format!("{}_layer.zip", req.id));
-        if prebuilt.is_file() {
+        // Anything at that name is meant as the prebuilt layer: it is checked, never skipped.
+        if fs::symlink_metadata(&prebuilt).is_ok() {
+            check_layer_zip(req.id, &prebuilt)?;
             return Ok(LayerCode::Given(AssetSource::File(prebuilt)));
         }
     }
@@ -276,6 +294,30 @@ pub fn resolve_layer_code_with(
         .map(AssetSource::File)
         .unwrap_or(AssetSource::Directory(output));
     Ok(LayerCode::Built(BuiltLayer { hash, output }))
+}
+
+/// A prebuilt layer must be a regular file that is a readable zip archive with `python/` at its
+/// root (where Lambda looks for a Python layer's packages).
+fn check_layer_zip(layer: &str, path: &Path) -> Result<(), LayerError> {
+    let bad = |problem: String| LayerError::Prebuilt {
+        layer: layer.into(),
+        path: path.to_path_buf(),
+        problem,
+    };
+    let (file, _) = crate::cdk::input::open_regular(path).map_err(|e| bad(e.to_string()))?;
+    let mut archive = zip::ZipArchive::new(std::io::BufReader::new(file))
+        .map_err(|e| bad(format!("it is not a readable zip archive ({e})")))?;
+    let mut has_python = false;
+    for i in 0..archive.len() {
+        let entry = archive
+            .by_index_raw(i)
+            .map_err(|e| bad(format!("its entry {i} cannot be read ({e})")))?;
+        has_python |= entry.name().starts_with("python/");
+    }
+    if !has_python {
+        return Err(bad("it has no python/ folder at its root".into()));
+    }
+    Ok(())
 }
 
 /// The Docker platform of a Lambda architecture (`x86_64` or `arm64`).
@@ -316,45 +358,63 @@ pub fn layer_asset_hash(
         ..Default::default()
     };
     let source = fingerprint(recipe_dir, &options)?;
+    Ok(bundled_hash(&source, runtime, architecture))
+}
+
+/// [`layer_asset_hash`] of a recipe held in memory (our built-in recipes): the same hash as
+/// the recipe written to a folder, without writing it.
+pub fn recipe_files_hash(
+    files: &[(String, Vec<u8>)],
+    runtime: &str,
+    architecture: &str,
+) -> Result<String, AssetError> {
+    let options = AssetOptions {
+        exclude: vec![DEFAULT_EXCLUDE.to_string()],
+        ..Default::default()
+    };
+    let source = crate::cdk::assets::files_fingerprint(files, &options)?;
+    Ok(bundled_hash(&source, runtime, architecture))
+}
+
+fn bundled_hash(source: &str, runtime: &str, architecture: &str) -> String {
     let mut hash = Sha256::new();
     hash.update(source.as_bytes());
     hash.update(bundling_options_json(runtime, architecture).as_bytes());
-    Ok(hex(&hash.finalize()))
+    hex(&hash.finalize())
 }
 
 /// [`layer_asset_hash`] of the recipe the layer is built from: the checkout's folder (which
 /// MLSpace copies whole into its build folder before hashing), else our built-in recipe.
 fn recipe_asset_hash(root: &Path, req: &LayerRequest) -> Result<String, LayerError> {
-    let dir = checkout_recipe_dir(root, req.recipe);
-    let written;
-    let (recipe_dir, origin) = match dir {
-        Some(dir) => {
-            let origin = dir.display().to_string();
-            (dir, origin)
-        }
+    let (hash, origin) = match checkout_recipe_dir(root, req.recipe) {
+        Some(dir) => (
+            layer_asset_hash(&dir, req.runtime, req.architecture),
+            dir.display().to_string(),
+        ),
         None => {
             let recipe = Recipe::builtin(req.recipe).ok_or_else(|| LayerError::UnknownRecipe {
                 layer: req.id.into(),
                 recipe: req.recipe.into(),
             })?;
-            written = tempfile::tempdir().map_err(|e| LayerError::io(&std::env::temp_dir(), e))?;
-            recipe.write_to(written.path())?;
-            (written.path().to_path_buf(), recipe.origin)
+            (
+                recipe_files_hash(&recipe.files, req.runtime, req.architecture),
+                recipe.origin,
+            )
         }
     };
-    layer_asset_hash(&recipe_dir, req.runtime, req.architecture).map_err(|source| {
-        LayerError::RecipeHash {
-            layer: req.id.into(),
-            origin,
-            source,
-        }
+    hash.map_err(|source| LayerError::RecipeHash {
+        layer: req.id.into(),
+        origin,
+        source,
     })
 }
 
 /// The checkout's `lambda_dependencies/<name>/`, when it holds a `create.sh`.
 fn checkout_recipe_dir(root: &Path, name: &str) -> Option<PathBuf> {
     let dir = root.join("lambda_dependencies").join(name);
-    dir.join("create.sh").is_file().then_some(dir)
+    fs::symlink_metadata(dir.join("create.sh"))
+        .is_ok()
+        .then_some(dir)
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -375,13 +435,17 @@ impl Recipe {
             let mut files = Vec::new();
             for entry in fs::read_dir(&dir).map_err(|e| LayerError::io(&dir, e))? {
                 let entry = entry.map_err(|e| LayerError::io(&dir, e))?;
-                if entry
-                    .file_type()
-                    .map_err(|e| LayerError::io(&entry.path(), e))?
-                    .is_file()
-                {
-                    let bytes =
-                        fs::read(entry.path()).map_err(|e| LayerError::io(&entry.path(), e))?;
+                // Folders are not part of a recipe; anything else must be a readable file (a
+                // FIFO or device named create.sh is an error, never a silent fallback).
+                if !fs::metadata(entry.path()).is_ok_and(|m| m.is_dir()) {
+                    let bytes = crate::cdk::input::read_bytes(
+                        &entry.path(),
+                        crate::cdk::input::SMALL_INPUT,
+                    )
+                    .map_err(|e| LayerError::Recipe {
+                        layer: layer.into(),
+                        message: e.to_string(),
+                    })?;
                     files.push((entry.file_name().to_string_lossy().into_owned(), bytes));
                 }
             }
@@ -522,6 +586,7 @@ fn build_cached(
         .prefix(".building-")
         .tempdir_in(&cache)
         .map_err(|e| LayerError::io(&cache, e))?;
+    let _registered = crate::cdk::cleanup::register(work.path());
     let recipe_dir = work.path().join("recipe");
     let output = work.path().join("output");
     for dir in [&recipe_dir, &output] {
@@ -566,6 +631,20 @@ fn single_archive(dir: &Path) -> Option<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_builtin_recipe_hashes_in_memory_as_written_to_a_folder() {
+        for name in ["common", "jwt"] {
+            let recipe = Recipe::builtin(name).unwrap();
+            let dir = tempfile::tempdir().unwrap();
+            recipe.write_to(dir.path()).unwrap();
+            assert_eq!(
+                recipe_files_hash(&recipe.files, "python3.11", "arm64").unwrap(),
+                layer_asset_hash(dir.path(), "python3.11", "arm64").unwrap(),
+                "{name}"
+            );
+        }
+    }
 
     #[test]
     fn builtin_recipes_share_a_requirements_list() {
@@ -620,8 +699,8 @@ mod tests {
         let root = tempfile::tempdir().unwrap();
         let deps = root.path().join("lambda_dependencies");
         fs::create_dir_all(&deps).unwrap();
-        fs::write(deps.join("notifier_layer.zip"), b"zip").unwrap();
-        fs::write(root.path().join("mine.zip"), b"zip").unwrap();
+        layer_zip(&deps.join("notifier_layer.zip"));
+        layer_zip(&root.path().join("mine.zip"));
         let req = LayerRequest::new("notifier", "common", "python3.11", "x86_64");
         let tools = BuildTools::unavailable();
         let got = resolve_layer_with(root.path(), &req, LayerBuilder::Local, &tools).unwrap();
@@ -632,6 +711,54 @@ mod tests {
         };
         let got = resolve_layer_with(root.path(), &req, LayerBuilder::Local, &tools).unwrap();
         assert_eq!(got, AssetSource::File(root.path().join("mine.zip")));
+    }
+
+    /// A zip holding `python/m.py`, as a prebuilt layer does.
+    fn layer_zip(path: &Path) {
+        use std::io::Write;
+        let mut zip = zip::ZipWriter::new(fs::File::create(path).unwrap());
+        zip.start_file("python/m.py", zip::write::SimpleFileOptions::default())
+            .unwrap();
+        zip.write_all(b"x = 1\n").unwrap();
+        zip.finish().unwrap();
+    }
+
+    #[test]
+    fn a_prebuilt_layer_that_is_no_layer_zip_is_refused_by_name() {
+        let root = tempfile::tempdir().unwrap();
+        let deps = root.path().join("lambda_dependencies");
+        fs::create_dir_all(&deps).unwrap();
+        let zip = deps.join("notifier_layer.zip");
+        let req = LayerRequest::new("notifier", "common", "python3.11", "x86_64");
+        let tools = BuildTools::unavailable();
+        let refused = |what: &str| {
+            let err = resolve_layer_with(root.path(), &req, LayerBuilder::Local, &tools)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("notifier_layer.zip") && err.contains("cannot be used"),
+                "{what}: {err}"
+            );
+        };
+        fs::write(&zip, b"").unwrap();
+        refused("empty");
+        layer_zip(&zip);
+        let whole = fs::read(&zip).unwrap();
+        fs::write(&zip, &whole[..whole.len() / 2]).unwrap();
+        refused("truncated");
+        {
+            use std::io::Write;
+            let mut other = zip::ZipWriter::new(fs::File::create(&zip).unwrap());
+            other
+                .start_file("m.py", zip::write::SimpleFileOptions::default())
+                .unwrap();
+            other.write_all(b"x").unwrap();
+            other.finish().unwrap();
+        }
+        refused("no python/ at the root");
+        fs::remove_file(&zip).unwrap();
+        fs::create_dir(&zip).unwrap();
+        refused("a folder");
     }
 
     fn fixture_recipe() -> PathBuf {

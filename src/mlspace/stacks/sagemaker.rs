@@ -11,13 +11,16 @@ const DATA_BUCKET_PLACEHOLDER: &str = "<DATA_BUCKET_NAME>";
 pub fn build(app: &mut App, stack: StackRef, ctx: &Ctx) -> Result<(), RunError> {
     let read = |rel: &str| -> Result<String, RunError> {
         let path = ctx.source_root.join(rel);
-        std::fs::read(&path)
+        // compat: the TS app decodes the scripts as Node does (a BOM kept, a bad byte replaced).
+        crate::cdk::input::read_bytes(&path, crate::cdk::input::SMALL_INPUT)
             .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
-            .map_err(|source| RunError::SourceFile {
-                path,
-                source,
-                hint: "the notebook lifecycle scripts are part of the MLSpace source tree; run from its root",
-            })
+            .map_err(|e| {
+            if e.is_not_found() {
+                RunError::Asset(format!("{e}: the notebook lifecycle scripts are part of the MLSpace source tree; run from its root"))
+            } else {
+                e.into()
+            }
+        })
     };
     let on_create = read(CREATE_SCRIPT)?.replace(
         DATA_BUCKET_PLACEHOLDER,

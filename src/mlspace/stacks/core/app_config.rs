@@ -36,20 +36,101 @@ fn default_cluster_config() -> J {
 /// Reads `<root>/lib/resources/config/cluster-config.json`, or the defaults when it is absent.
 pub fn read_cluster_config(root: &std::path::Path) -> Result<J, RunError> {
     let path = root.join(CLUSTER_CONFIG_FILE);
-    match std::fs::read(&path) {
-        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
-            RunError::Asset(format!(
-                "{}: not valid JSON ({e}); fix the file or remove it to use the default clusters",
-                path.display()
-            ))
-        }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(default_cluster_config()),
-        Err(source) => Err(RunError::SourceFile {
-            path,
-            source,
-            hint: "the EMR cluster types are read from it",
-        }),
+    let Some(text) = crate::cdk::input::read_optional_text(&path, crate::cdk::input::SMALL_INPUT)?
+    else {
+        return Ok(default_cluster_config());
+    };
+    let origin = path.display().to_string();
+    let cluster =
+        crate::config::merge::parse_object_or(&text, &origin, crate::config::CLUSTER_CONFIG_HINT)?;
+    let cluster = J::Object(cluster);
+    check_cluster_config(&cluster).map_err(|problem| {
+        RunError::Asset(format!(
+            "{origin}: {problem}; {}",
+            crate::config::CLUSTER_CONFIG_HINT
+        ))
+    })?;
+    Ok(cluster)
+}
+
+/// Every value the initial app configuration takes from cluster-config.json must be there and
+/// of its type: compat: the TS app writes a missing one as the text "undefined" (a number
+/// field DynamoDB then refuses), which we do not.
+fn check_cluster_config(cluster: &J) -> Result<(), String> {
+    let number = |path: &str, v: Option<&J>| -> Result<(), String> {
+        match v {
+            Some(J::Number(_)) => Ok(()),
+            Some(J::String(t)) if t.trim().parse::<f64>().is_ok() => Ok(()),
+            None => Err(format!("{path} is missing (a number)")),
+            Some(other) => Err(format!(
+                "{path} must be a number, but it is {}",
+                crate::config::merge::describe(other)
+            )),
+        }
+    };
+    let text = |path: &str, v: Option<&J>, required: bool| -> Result<(), String> {
+        match v {
+            Some(J::String(_)) => Ok(()),
+            None if !required => Ok(()),
+            None => Err(format!("{path} is missing (a string)")),
+            Some(other) => Err(format!(
+                "{path} must be a string, but it is {}",
+                crate::config::merge::describe(other)
+            )),
+        }
+    };
+    let Some(obj) = cluster.as_object() else {
+        return Err("it must hold a JSON object".into());
+    };
+    for (key, t) in obj {
+        if NOT_CLUSTER_TYPES.contains(&key.as_str()) {
+            continue;
+        }
+        if !t.is_object() {
+            return Err(format!(
+                "cluster type {key:?} must be an object ({{\"size\": N, \"master-type\": ..., \"core-type\": ...}}), but it is {}",
+                crate::config::merge::describe(t)
+            ));
+        }
+        number(&format!("{key}.size"), t.get("size"))?;
+        text(&format!("{key}.master-type"), t.get("master-type"), false)?;
+        text(&format!("{key}.core-type"), t.get("core-type"), false)?;
     }
+    let scaling = cluster.get("auto-scaling");
+    for field in ["min-instances", "max-instances"] {
+        number(
+            &format!("auto-scaling.{field}"),
+            scaling.and_then(|s| s.get(field)),
+        )?;
+    }
+    for dir in ["scale-out", "scale-in"] {
+        for field in [
+            "cooldown",
+            "increment",
+            "eval-periods",
+            "percentage-mem-available",
+        ] {
+            number(
+                &format!("auto-scaling.{dir}.{field}"),
+                scaling.and_then(|s| s.get(dir)).and_then(|d| d.get(field)),
+            )?;
+        }
+    }
+    match cluster.get("applications") {
+        None => {}
+        Some(J::Array(apps)) => {
+            for (i, app) in apps.iter().enumerate() {
+                text(&format!("applications[{i}].Name"), app.get("Name"), true)?;
+            }
+        }
+        Some(other) => {
+            return Err(format!(
+                "applications must be a list of {{\"Name\": ...}} objects, but it is {}",
+                crate::config::merge::describe(other)
+            ))
+        }
+    }
+    Ok(())
 }
 
 /// compat: `String(x)` of a JSON value (`15.0` is `15`, an absent value is `undefined`).

@@ -42,8 +42,8 @@ pub struct CoreInputs<'a> {
 }
 
 /// The example notebooks and their parameters, relative to the source root.
-const CONFIG_FILES: &str = "lib/resources/config";
-const EXAMPLE_NOTEBOOKS: &str = "lib/resources/sagemaker/global";
+pub const CONFIG_FILES: &str = "lib/resources/config";
+pub const EXAMPLE_NOTEBOOKS: &str = "lib/resources/sagemaker/global";
 
 pub fn build(
     app: &mut App,
