@@ -14,9 +14,14 @@
 //! # Ok::<(), mlspace_cdk::config::ConfigError>(())
 //! ```
 
+pub mod constants_ts;
 pub mod defaults;
 mod error;
 pub mod merge;
+pub mod origin;
+pub mod release_guard;
+#[rustfmt::skip]
+mod release_table;
 mod prompt;
 pub mod validate;
 pub mod wizard;
@@ -28,6 +33,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
 pub use error::{ConfigError, RUN_THE_WIZARD};
+pub use release_table::RELEASE;
 pub use validate::partition_for_region;
 
 /// `lib/config.json`, relative to the source root.
@@ -231,11 +237,23 @@ impl Config {
 pub struct Loaded {
     pub config: Config,
     pub warnings: Vec<String>,
+    /// Every property's effective value and where it comes from (`config show`).
+    pub shown: Vec<origin::Shown>,
+    /// The names `lib/constants.ts` exports (the release guard checks them).
+    pub constants_exports: Vec<constants_ts::Export>,
 }
 
-/// Read `<source_root>/lib/config.json` (a missing file means "all defaults") and
-/// `<source_root>/lib/resources/config/cluster-config.json`, merge, validate.
+/// Read `<source_root>/lib/constants.ts` and `<source_root>/lib/config.json` (missing files
+/// mean "the defaults") and `<source_root>/lib/resources/config/cluster-config.json`, lay them
+/// over the defaults in that order, validate.
 pub fn load(source_root: &Path) -> Result<Loaded, ConfigError> {
+    let constants_path = source_root.join(constants_ts::CONSTANTS_FILE);
+    let constants = match read_optional(&constants_path)? {
+        Some(text) => constants_ts::parse(&text, &constants_path.display().to_string(), |name| {
+            RELEASE.has_constant(name)
+        })?,
+        None => constants_ts::ConstantsTs::default(),
+    };
     let config_path = source_root.join(CONFIG_FILE);
     let (file, origin) = match read_optional(&config_path)? {
         Some(text) => {
@@ -248,13 +266,35 @@ pub fn load(source_root: &Path) -> Result<Loaded, ConfigError> {
         ),
     };
     let mut merged = merge::defaults_object();
+    let mut origins = origin::Origins::default();
+    origins.apply_constants(&mut merged, &constants);
     let warnings = merge::merge_file(&mut merged, &file, &origin)?;
+    origins.note_config_json(&file);
 
     let cluster_path = source_root.join(CLUSTER_CONFIG_FILE);
     if let Some(text) = read_optional(&cluster_path)? {
-        apply_cluster_config(&mut merged, &text, &cluster_path.display().to_string())?;
+        if apply_cluster_config(&mut merged, &text, &cluster_path.display().to_string())? {
+            origins.note_cluster_config();
+        }
     }
-    finish(merged, warnings, &origin)
+    // A missing property is reported against every file that could have set it.
+    let origin = if constants.values.is_empty() {
+        origin
+    } else {
+        format!("{} and {origin}", constants_path.display())
+    };
+    let describe = |o: origin::Origin| match o {
+        origin::Origin::ConstantsTs { line } => format!("{}:{line}", constants_path.display()),
+        o => source_root
+            .join(o.file().unwrap_or(CONFIG_FILE))
+            .display()
+            .to_string(),
+    };
+    validate::validate(&merged, &origin).map_err(|e| origins.attribute(e, describe))?;
+    let mut loaded = finish(merged.clone(), warnings, &origin)?;
+    loaded.shown = origin::shown(&merged, &origins);
+    loaded.constants_exports = constants.exports;
+    Ok(loaded)
 }
 
 /// Merge and validate configuration text without touching the file system (no cluster
@@ -272,6 +312,7 @@ fn finish(
     origin: &str,
 ) -> Result<Loaded, ConfigError> {
     validate::validate(&merged, origin)?;
+    let shown = origin::shown(&merged, &origin::Origins::default());
     let config: Config =
         serde_json::from_value(Value::Object(merged)).map_err(|e| ConfigError::WrongType {
             // Not reachable after merge and validate have passed; kept as an error rather than a panic.
@@ -280,33 +321,36 @@ fn finish(
             expected: "values of the documented types",
             found: e.to_string(),
         })?;
-    Ok(Loaded { config, warnings })
+    Ok(Loaded {
+        config,
+        warnings,
+        shown,
+        constants_exports: Vec::new(),
+    })
 }
 
 /// The EMR key pair of cluster-config.json sets EMR_EC2_SSH_KEY, unless it is absent, empty or
-/// the shipped placeholder.
+/// the shipped placeholder. Returns whether it did.
 fn apply_cluster_config(
     merged: &mut Map<String, Value>,
     text: &str,
     origin: &str,
-) -> Result<(), ConfigError> {
+) -> Result<bool, ConfigError> {
     let cluster = merge::parse_object(text, origin)?;
     match cluster.get("ec2-key") {
-        None | Some(Value::Null) => {}
-        Some(Value::String(key)) if key.is_empty() || key == EC2_KEY_PLACEHOLDER => {}
+        None | Some(Value::Null) => Ok(false),
+        Some(Value::String(key)) if key.is_empty() || key == EC2_KEY_PLACEHOLDER => Ok(false),
         Some(Value::String(key)) => {
             merged.insert("EMR_EC2_SSH_KEY".to_owned(), Value::from(key.as_str()));
+            Ok(true)
         }
-        Some(other) => {
-            return Err(ConfigError::WrongType {
-                origin: origin.to_owned(),
-                key: "ec2-key".to_owned(),
-                expected: "the name of an EC2 key pair (a string)",
-                found: merge::describe(other),
-            })
-        }
+        Some(other) => Err(ConfigError::WrongType {
+            origin: origin.to_owned(),
+            key: "ec2-key".to_owned(),
+            expected: "the name of an EC2 key pair (a string)",
+            found: merge::describe(other),
+        }),
     }
-    Ok(())
 }
 
 /// The file's text, or `None` when it does not exist.
