@@ -9,9 +9,10 @@
 //!   mlspace-cdk does not honour, against 1.6.10's cdk.json;
 //! - (d) exports of `lib/constants.ts` that 1.6.10 does not have (they would reach no stack).
 //!
-//! A tree with no TypeScript under `bin/` and `lib/` (such as this repository's `examples/mlspace`)
-//! is not a TypeScript checkout: there is no TS code to ignore, so only (c) applies, and only to
-//! flags that are set (an absent flag asks for nothing there).
+//! A tree with no TypeScript under `bin/` and `lib/` but `lib/constants.ts` (such as this
+//! repository's `examples/mlspace`) is not a TypeScript checkout: there is no TS app whose changes
+//! could be ignored, so (a) and (b) do not apply, and (c) applies only to flags that are set (an
+//! absent flag asks for nothing there). (d) applies to every tree.
 //!
 //! The release's facts are one generated table, [`super::release_table::RELEASE`]; see
 //! [`render_release_table`] and `scripts/release-table.sh`.
@@ -66,7 +67,7 @@ const MAX_PACKAGE_JSON_BYTES: u64 = 1 << 20;
 /// What the guard reads of a source tree.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Checkout {
-    /// Whether bin/ or lib/ holds TypeScript (lib/constants.ts included).
+    /// Whether bin/ or lib/ holds TypeScript other than lib/constants.ts (the TS app).
     pub is_typescript: bool,
     /// frontend/package.json's version, `None` when absent or unreadable.
     pub version: Option<String>,
@@ -212,10 +213,10 @@ pub fn read_checkout(root: &Path) -> Result<Checkout, GuardError> {
                 .unwrap_or(entry.path())
                 .to_string_lossy()
                 .replace('\\', "/");
-            checkout.is_typescript = true;
             if relative == CONSTANTS_FILE {
                 continue;
             }
+            checkout.is_typescript = true;
             let digest = if entry.file_type().is_file() {
                 match read_bounded(entry.path(), MAX_TS_BYTES)? {
                     Some(text) => token_digest(&text),

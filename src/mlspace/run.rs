@@ -61,7 +61,8 @@ pub struct SynthArgs {
     /// Synthesize MLSpace 1.6.10's app even where the checkout differs from it in what
     /// mlspace-cdk cannot honour (TypeScript changes, feature flags, unknown constants); the
     /// differences are printed as a warning on every run
-    #[arg(long, env = "MLSPACE_ALLOW_UNSUPPORTED")]
+    #[arg(long, env = "MLSPACE_ALLOW_UNSUPPORTED", action = clap::ArgAction::SetTrue,
+        value_parser = clap::builder::FalseyValueParser::new())]
     pub allow_unsupported: bool,
 }
 
