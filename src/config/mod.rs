@@ -1,10 +1,13 @@
-//! MLSpace's configuration: defaults in code, `lib/config.json` laid over them, validation,
-//! and the Config Wizard that writes the file.
+//! MLSpace's configuration: defaults in code, `lib/constants.ts` (Option 2) and
+//! `lib/config.json` (Option 1) laid over them, validation, the Config Wizard that writes the
+//! file, and the release guard (what in a checkout mlspace-cdk cannot honour).
 //!
 //! ```text
-//! defaults.rs (table) ─┐
-//! lib/config.json ─────┼─ merge.rs ─ validate.rs ─ Config
-//! cluster-config.json ─┘   (ec2-key sets EMR_EC2_SSH_KEY)
+//! defaults.rs (table) ──┐
+//! lib/constants.ts ─────┤  constants_ts.rs (parsed with oxc, literals only)
+//! lib/config.json ──────┼─ merge.rs ─ validate.rs ─ Config   (origin.rs: where each value came from)
+//! cluster-config.json ──┘   (ec2-key sets EMR_EC2_SSH_KEY)
+//! checkout vs 1.6.10 ─── release_guard.rs + release_table.rs (generated)
 //! ```
 //!
 //! ```no_run
