@@ -69,6 +69,13 @@ pub enum ConstantsError {
         expected: &'static str,
     },
 
+    #[error("{origin}:{line}:{column}: this statement runs when the TypeScript app loads the file and could change a constant; mlspace-cdk does not run TypeScript, so remove it and write the values as literals, or set them in lib/config.json")]
+    Statement {
+        origin: String,
+        line: usize,
+        column: usize,
+    },
+
     #[error("{origin}:{line}:{column}: {name} must be {expected}, but it is {found}")]
     WrongType {
         origin: String,
@@ -169,7 +176,39 @@ pub fn parse(
                 });
                 continue;
             }
-            _ => continue,
+            Statement::VariableDeclaration(local) => {
+                // A local's initializer runs too: only literals (which run nothing) pass.
+                for declarator in &local.declarations {
+                    if let Some(init) = &declarator.init {
+                        if literal(init).is_err() {
+                            let (line, column) = lines.position(init.span().start as usize);
+                            return Err(ConstantsError::Statement {
+                                origin: origin.to_owned(),
+                                line,
+                                column,
+                            });
+                        }
+                    }
+                }
+                continue;
+            }
+            Statement::ImportDeclaration(_)
+            | Statement::EmptyStatement(_)
+            | Statement::FunctionDeclaration(_)
+            | Statement::ClassDeclaration(_)
+            | Statement::TSTypeAliasDeclaration(_)
+            | Statement::TSInterfaceDeclaration(_)
+            | Statement::TSEnumDeclaration(_) => continue,
+            other => {
+                // An expression statement, a loop, ... runs at load time and could change an
+                // exported object; mlspace-cdk cannot see what it does.
+                let (line, column) = lines.position(other.span().start as usize);
+                return Err(ConstantsError::Statement {
+                    origin: origin.to_owned(),
+                    line,
+                    column,
+                });
+            }
         };
         let Declaration::VariableDeclaration(variables) = declaration else {
             for name in declaration_names(declaration) {
@@ -209,7 +248,10 @@ pub fn parse(
             if variables.kind != VariableDeclarationKind::Const {
                 return Err(not_a_literal(NotLiteral {
                     span: variables.span,
-                    found: format!("a `{}` binding", variables.kind.as_str()),
+                    found: format!(
+                        "a `{}` declaration (it could be reassigned)",
+                        variables.kind.as_str()
+                    ),
                 }));
             }
             let Some(init) = &declarator.init else {
@@ -632,7 +674,7 @@ mod tests {
                 "1:59",
                 "not a string",
             ),
-            ("export let SYSTEM_TAG = 'a';", "1:8", "a `let` binding"),
+            ("export let SYSTEM_TAG = 'a';", "1:8", "a `let` declaration"),
             (
                 "export const LAMBDA_ARCHITECTURE = lambda.Architecture.ARM_64;",
                 "1:36",
@@ -696,6 +738,29 @@ mod tests {
             );
             assert!(message.contains(expected), "{text}: {message}");
         }
+    }
+
+    #[test]
+    fn statements_that_run_code_are_refused() {
+        for (text, position) in [
+            (
+                "export const ADDITIONAL_LAMBDA_ENVIRONMENT_VARS = {};\nADDITIONAL_LAMBDA_ENVIRONMENT_VARS['A'] = 'b';",
+                "2:1",
+            ),
+            ("if (true) { console.log('x'); }", "1:1"),
+            ("const local = setUp();", "1:15"),
+        ] {
+            let message = error(text);
+            assert!(
+                message.starts_with(&format!("lib/constants.ts:{position}: this statement runs")),
+                "{text}: {message}"
+            );
+        }
+        // Declarations that run nothing are fine.
+        assert_eq!(
+            values("type T = string;\ninterface I { a: T }\nfunction f() { return 1; }\nconst x = { a: 'b' };\n;"),
+            []
+        );
     }
 
     #[test]
