@@ -280,8 +280,9 @@ pub fn load(source_root: &Path) -> Result<Loaded, ConfigError> {
             origins.note_cluster_config();
         }
     }
-    // A missing property is reported against every file that could have set it.
-    let origin = if constants.values.is_empty() {
+    // A missing property is reported against every file that could have set it; a bad value
+    // against the file it came from.
+    let consulted = if constants.values.is_empty() {
         origin
     } else {
         format!("{} and {origin}", constants_path.display())
@@ -293,9 +294,7 @@ pub fn load(source_root: &Path) -> Result<Loaded, ConfigError> {
             .display()
             .to_string(),
     };
-    validate::validate(&merged, &origin).map_err(|e| origins.attribute(e, describe))?;
-    let mut loaded = finish(merged.clone(), warnings, &origin)?;
-    loaded.shown = origin::shown(&merged, &origins);
+    let mut loaded = finish(merged, warnings, &consulted, &origins, &describe)?;
     loaded.constants_exports = constants.exports;
     Ok(loaded)
 }
@@ -306,16 +305,26 @@ pub fn from_json_str(text: &str, origin: &str) -> Result<Loaded, ConfigError> {
     let file = merge::parse_object(text, origin)?;
     let mut merged = merge::defaults_object();
     let warnings = merge::merge_file(&mut merged, &file, origin)?;
-    finish(merged, warnings, origin)
+    finish(
+        merged,
+        warnings,
+        origin,
+        &origin::Origins::default(),
+        &|_| origin.to_owned(),
+    )
 }
 
+/// Validate (an error names the file its value came from: `describe` names an origin's file),
+/// then type the merged object.
 fn finish(
     merged: Map<String, Value>,
     warnings: Vec<String>,
     origin: &str,
+    origins: &origin::Origins,
+    describe: &dyn Fn(origin::Origin) -> String,
 ) -> Result<Loaded, ConfigError> {
-    validate::validate(&merged, origin)?;
-    let shown = origin::shown(&merged, &origin::Origins::default());
+    validate::validate(&merged, origin).map_err(|e| origins.attribute(e, describe))?;
+    let shown = origin::shown(&merged, origins);
     let config: Config =
         serde_json::from_value(Value::Object(merged)).map_err(|e| ConfigError::WrongType {
             // Not reachable after merge and validate have passed; kept as an error rather than a panic.
