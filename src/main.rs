@@ -21,8 +21,25 @@ struct Cli {
 enum Command {
     /// Synthesize the cloud assembly (what the cdk CLI runs)
     Synth(SynthArgs),
-    /// Write lib/config.json with the Config Wizard (Basic or Advanced)
-    Config(mlspace_cdk::config::wizard::WizardArgs),
+    /// Write lib/config.json with the Config Wizard (Basic or Advanced); `config show` prints
+    /// the effective configuration
+    Config(ConfigCommand),
+}
+
+#[derive(clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
+struct ConfigCommand {
+    #[command(subcommand)]
+    action: Option<ConfigAction>,
+    #[command(flatten)]
+    wizard: mlspace_cdk::config::wizard::WizardArgs,
+}
+
+#[derive(Subcommand)]
+enum ConfigAction {
+    /// Print the effective configuration, one property per line with where its value comes
+    /// from (default, lib/constants.ts:LINE, lib/config.json, cluster-config.json)
+    Show(mlspace_cdk::mlspace::show::ShowArgs),
 }
 
 /// The variable that chooses the layer builder (`--layer-builder`).
@@ -49,7 +66,11 @@ fn main() -> ExitCode {
         eprintln!("mlspace-cdk: warning: cannot watch for interrupts ({e}); an interrupted run may leave staging folders, which the next run removes");
     }
     let result: Result<(), Box<dyn std::error::Error>> = match cli.command {
-        Some(Command::Config(args)) => mlspace_cdk::config::wizard::run(&args),
+        Some(Command::Config(ConfigCommand {
+            action: Some(ConfigAction::Show(args)),
+            ..
+        })) => mlspace_cdk::mlspace::show::run(&args, &mut std::io::stdout()),
+        Some(Command::Config(args)) => mlspace_cdk::config::wizard::run(&args.wizard),
         Some(Command::Synth(args)) => run_synth(&args),
         None => run_synth(&cli.synth),
     };

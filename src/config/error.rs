@@ -112,6 +112,9 @@ pub enum ConfigError {
     #[error("{origin}: LAMBDA_ARCHITECTURE must be \"x86_64\" or \"arm64\", but it is {value:?}")]
     Architecture { origin: String, value: String },
 
+    #[error(transparent)]
+    ConstantsTs(#[from] super::constants_ts::ConstantsError),
+
     #[error("{origin}: LAMBDA_RUNTIME must be a Python Lambda runtime such as \"python3.11\", but it is {value:?}")]
     Runtime { origin: String, value: String },
 }

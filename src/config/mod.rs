@@ -1,10 +1,13 @@
-//! MLSpace's configuration: defaults in code, `lib/config.json` laid over them, validation,
-//! and the Config Wizard that writes the file.
+//! MLSpace's configuration: defaults in code, `lib/constants.ts` (Option 2) and
+//! `lib/config.json` (Option 1) laid over them, validation, the Config Wizard that writes the
+//! file, and the release guard (what in a checkout mlspace-cdk cannot honour).
 //!
 //! ```text
-//! defaults.rs (table) ─┐
-//! lib/config.json ─────┼─ merge.rs ─ validate.rs ─ Config
-//! cluster-config.json ─┘   (ec2-key sets EMR_EC2_SSH_KEY)
+//! defaults.rs (table) ──┐
+//! lib/constants.ts ─────┤  constants_ts.rs (parsed with oxc, literals only)
+//! lib/config.json ──────┼─ merge.rs ─ validate.rs ─ Config   (origin.rs: where each value came from)
+//! cluster-config.json ──┘   (ec2-key sets EMR_EC2_SSH_KEY)
+//! checkout vs 1.6.10 ─── release_guard.rs + release_table.rs (generated)
 //! ```
 //!
 //! ```no_run
@@ -14,9 +17,14 @@
 //! # Ok::<(), mlspace_cdk::config::ConfigError>(())
 //! ```
 
+pub mod constants_ts;
 pub mod defaults;
 mod error;
 pub mod merge;
+pub mod origin;
+pub mod release_guard;
+#[rustfmt::skip]
+mod release_table;
 mod prompt;
 pub mod validate;
 pub mod wizard;
@@ -28,6 +36,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
 pub use error::{ConfigError, RUN_THE_WIZARD};
+pub use release_table::RELEASE;
 pub use validate::partition_for_region;
 
 /// `lib/config.json`, relative to the source root.
@@ -238,11 +247,23 @@ impl Config {
 pub struct Loaded {
     pub config: Config,
     pub warnings: Vec<String>,
+    /// Every property's effective value and where it comes from (`config show`).
+    pub shown: Vec<origin::Shown>,
+    /// The names `lib/constants.ts` exports (the release guard checks them).
+    pub constants_exports: Vec<constants_ts::Export>,
 }
 
-/// Read `<source_root>/lib/config.json` (a missing file means "all defaults") and
-/// `<source_root>/lib/resources/config/cluster-config.json`, merge, validate.
+/// Read `<source_root>/lib/constants.ts` and `<source_root>/lib/config.json` (missing files
+/// mean "the defaults") and `<source_root>/lib/resources/config/cluster-config.json`, lay them
+/// over the defaults in that order, validate.
 pub fn load(source_root: &Path) -> Result<Loaded, ConfigError> {
+    let constants_path = source_root.join(constants_ts::CONSTANTS_FILE);
+    let constants = match read_optional(&constants_path)? {
+        Some(text) => constants_ts::parse(&text, &constants_path.display().to_string(), |name| {
+            RELEASE.has_constant(name)
+        })?,
+        None => constants_ts::ConstantsTs::default(),
+    };
     let config_path = source_root.join(CONFIG_FILE);
     let text = read_optional(&config_path)?;
     if text.is_none() {
@@ -259,13 +280,34 @@ pub fn load(source_root: &Path) -> Result<Loaded, ConfigError> {
         ),
     };
     let mut merged = merge::defaults_object();
+    let mut origins = origin::Origins::default();
+    origins.apply_constants(&mut merged, &constants);
     let warnings = merge::merge_file(&mut merged, &file, &origin)?;
+    origins.note_config_json(&file);
 
     let cluster_path = source_root.join(CLUSTER_CONFIG_FILE);
     if let Some(text) = read_optional(&cluster_path)? {
-        apply_cluster_config(&mut merged, &text, &cluster_path.display().to_string())?;
+        if apply_cluster_config(&mut merged, &text, &cluster_path.display().to_string())? {
+            origins.note_cluster_config();
+        }
     }
-    finish(merged, &file, warnings, &origin)
+    // A missing property is reported against every file that could have set it; a bad value
+    // against the file it came from.
+    let consulted = if constants.values.is_empty() {
+        origin
+    } else {
+        format!("{} and {origin}", constants_path.display())
+    };
+    let describe = |o: origin::Origin| match o {
+        origin::Origin::ConstantsTs { line } => format!("{}:{line}", constants_path.display()),
+        o => source_root
+            .join(o.file().unwrap_or(CONFIG_FILE))
+            .display()
+            .to_string(),
+    };
+    let mut loaded = finish(merged, &file, warnings, &consulted, &origins, &describe)?;
+    loaded.constants_exports = constants.exports;
+    Ok(loaded)
 }
 
 /// Merge and validate configuration text without touching the file system (no cluster
@@ -274,35 +316,49 @@ pub fn from_json_str(text: &str, origin: &str) -> Result<Loaded, ConfigError> {
     let file = merge::parse_object(text, origin)?;
     let mut merged = merge::defaults_object();
     let warnings = merge::merge_file(&mut merged, &file, origin)?;
-    finish(merged, &file, warnings, origin)
+    finish(
+        merged,
+        &file,
+        warnings,
+        origin,
+        &origin::Origins::default(),
+        &|_| origin.to_owned(),
+    )
 }
 
+/// Validate (an error names the file its value came from: `describe` names an origin's file),
+/// then type the merged object.
 fn finish(
     merged: Map<String, Value>,
     file: &Map<String, Value>,
     warnings: Vec<String>,
     origin: &str,
+    origins: &origin::Origins,
+    describe: &dyn Fn(origin::Origin) -> String,
 ) -> Result<Loaded, ConfigError> {
-    validate::validate(&merged, origin).map_err(|e| match e {
-        // The unknown-key warnings are not printed when the run fails: name a key written in
-        // the wrong case in the error itself.
-        ConfigError::MissingRequired { origin, keys, .. } => {
-            let misspelled = file
-                .keys()
-                .filter_map(|found| {
-                    keys.iter()
-                        .find(|k| found != *k && found.eq_ignore_ascii_case(k))
-                        .map(|k| (found.clone(), *k))
-                })
-                .collect();
-            ConfigError::MissingRequired {
-                origin,
-                keys,
-                misspelled,
+    validate::validate(&merged, origin)
+        .map_err(|e| match e {
+            // The unknown-key warnings are not printed when the run fails: name a key written in
+            // the wrong case in the error itself.
+            ConfigError::MissingRequired { origin, keys, .. } => {
+                let misspelled = file
+                    .keys()
+                    .filter_map(|found| {
+                        keys.iter()
+                            .find(|k| found != *k && found.eq_ignore_ascii_case(k))
+                            .map(|k| (found.clone(), *k))
+                    })
+                    .collect();
+                ConfigError::MissingRequired {
+                    origin,
+                    keys,
+                    misspelled,
+                }
             }
-        }
-        other => other,
-    })?;
+            other => other,
+        })
+        .map_err(|e| origins.attribute(e, describe))?;
+    let shown = origin::shown(&merged, origins);
     let config: Config =
         serde_json::from_value(Value::Object(merged)).map_err(|e| ConfigError::WrongType {
             // Not reachable after merge and validate have passed; kept as an error rather than a panic.
@@ -311,33 +367,36 @@ fn finish(
             expected: "values of the documented types",
             found: e.to_string(),
         })?;
-    Ok(Loaded { config, warnings })
+    Ok(Loaded {
+        config,
+        warnings,
+        shown,
+        constants_exports: Vec::new(),
+    })
 }
 
 /// The EMR key pair of cluster-config.json sets EMR_EC2_SSH_KEY, unless it is absent, empty or
-/// the shipped placeholder.
+/// the shipped placeholder. Returns whether it did.
 fn apply_cluster_config(
     merged: &mut Map<String, Value>,
     text: &str,
     origin: &str,
-) -> Result<(), ConfigError> {
+) -> Result<bool, ConfigError> {
     let cluster = merge::parse_object_or(text, origin, CLUSTER_CONFIG_HINT)?;
     match cluster.get("ec2-key") {
-        None | Some(Value::Null) => {}
-        Some(Value::String(key)) if key.is_empty() || key == EC2_KEY_PLACEHOLDER => {}
+        None | Some(Value::Null) => Ok(false),
+        Some(Value::String(key)) if key.is_empty() || key == EC2_KEY_PLACEHOLDER => Ok(false),
         Some(Value::String(key)) => {
             merged.insert("EMR_EC2_SSH_KEY".to_owned(), Value::from(key.as_str()));
+            Ok(true)
         }
-        Some(other) => {
-            return Err(ConfigError::WrongType {
-                origin: origin.to_owned(),
-                key: "ec2-key".to_owned(),
-                expected: "the name of an EC2 key pair (a string)",
-                found: merge::describe(other),
-            })
-        }
+        Some(other) => Err(ConfigError::WrongType {
+            origin: origin.to_owned(),
+            key: "ec2-key".to_owned(),
+            expected: "the name of an EC2 key pair (a string)",
+            found: merge::describe(other),
+        }),
     }
-    Ok(())
 }
 
 /// What to do about a broken cluster-config.json (the Config Wizard does not write it).

@@ -6,4 +6,5 @@ pub mod app;
 pub mod layers;
 pub mod permissions_boundary;
 pub mod run;
+pub mod show;
 pub mod stacks;

@@ -48,6 +48,10 @@ pub enum RunError {
     Lock(#[from] crate::cdk::outlock::LockError),
     #[error("the out dir {} exists and is not a directory: remove it, or write elsewhere with -o DIR", path.display())]
     OutDir { path: PathBuf },
+    #[error(transparent)]
+    Guard(#[from] crate::config::release_guard::GuardError),
+    #[error(transparent)]
+    Unsupported(#[from] crate::config::release_guard::Unsupported),
 }
 
 /// Options of `mlspace-cdk synth` (also used when the cdk CLI runs the binary).
@@ -62,6 +66,12 @@ pub struct SynthArgs {
     /// How to build Lambda layers that have no prebuilt zip
     #[arg(long, value_enum, default_value_t = LayerBuilderArg::Auto, env = "MLSPACE_LAYER_BUILDER")]
     pub layer_builder: LayerBuilderArg,
+    /// Synthesize MLSpace 1.6.10's app even where the checkout differs from it in what
+    /// mlspace-cdk cannot honour (TypeScript changes, feature flags, unknown constants); the
+    /// differences are printed as a warning on every run
+    #[arg(long, env = "MLSPACE_ALLOW_UNSUPPORTED", action = clap::ArgAction::SetTrue,
+        value_parser = clap::builder::FalseyValueParser::new())]
+    pub allow_unsupported: bool,
 }
 
 pub struct SynthReport {
@@ -163,7 +173,7 @@ fn synth_into(
     context: serde_json::Map<String, serde_json::Value>,
     outdir: &Path,
 ) -> Result<SynthReport, RunError> {
-    let loaded = crate::config::load(project_dir)?;
+    let mut loaded = crate::config::load(project_dir)?;
     crate::cdk::lookups::check_context(
         &context,
         &[
@@ -172,6 +182,12 @@ fn synth_into(
         ],
         &[crate::constructs::iam::MINIMIZE_POLICIES_FLAG],
     )?;
+    if let Some(unsupported) = check_release(project_dir, &context, &loaded)? {
+        if !args.allow_unsupported {
+            return Err(unsupported.into());
+        }
+        loaded.warnings.push(unsupported.warning());
+    }
     let cfg = &loaded.config;
     let ctx = Ctx {
         cfg,
@@ -191,6 +207,24 @@ fn synth_into(
         stacks: assembly.stack_names,
         warnings: loaded.warnings,
     })
+}
+
+/// The release guard: what in the checkout differs from MLSpace 1.6.10 where mlspace-cdk cannot
+/// honour it (see `config::release_guard`), or `None`.
+pub fn check_release(
+    project_dir: &Path,
+    context: &serde_json::Map<String, serde_json::Value>,
+    loaded: &crate::config::Loaded,
+) -> Result<Option<crate::config::release_guard::Unsupported>, RunError> {
+    use crate::config::release_guard::{differences, read_checkout, Unsupported};
+    let checkout = read_checkout(project_dir)?;
+    let found = differences(
+        &crate::config::RELEASE,
+        &checkout,
+        context,
+        &loaded.constants_exports,
+    );
+    Ok((!found.is_empty()).then_some(Unsupported { differences: found }))
 }
 
 impl From<LayerBuilderArg> for super::layers::LayerBuilder {

@@ -1,0 +1,780 @@
+//! Option 2 of MLSpace's install guide: values written into `lib/constants.ts`.
+//!
+//! mlspace-cdk does not run TypeScript, so it reads the file with a TypeScript parser and takes
+//! each `export const NAME = <literal>;` whose NAME is one of MLSpace 1.6.10's constants. A
+//! literal is what people write there: a string in any of the three quote styles (a template
+//! literal without `${}`), a number, `true`/`false`, an object of strings,
+//! `Architecture.X86_64` / `Architecture.ARM_64`, `Runtime.PYTHON_3_x`, with or without a type
+//! annotation or `as const`. Anything that needs TypeScript to evaluate (a call, another constant,
+//! `process.env`, an operator, `${}`) is an error naming `lib/constants.ts:LINE:COLUMN`.
+//! Exports that are not 1.6.10's constants are listed for the release guard, not read.
+
+use indexmap::IndexMap;
+use oxc_allocator::Allocator;
+use oxc_ast::ast::{
+    BindingPattern, Declaration, Expression, ObjectPropertyKind, PropertyKey, PropertyKind,
+    Statement, UnaryOperator, VariableDeclarationKind,
+};
+use oxc_span::{GetSpan, SourceType, Span};
+use serde_json::{Map, Value};
+
+use super::defaults::{default_of, DefaultValue};
+
+/// Option 2's file, relative to the source root.
+pub const CONSTANTS_FILE: &str = "lib/constants.ts";
+
+/// What `lib/constants.ts` sets, in file order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ConstantsTs {
+    /// The configuration properties it sets, with their JSON values.
+    pub values: Vec<Constant>,
+    /// Every exported name, in file order (the release guard compares them with 1.6.10's).
+    pub exports: Vec<Export>,
+}
+
+/// One property set by an `export const`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Constant {
+    pub name: String,
+    pub value: Value,
+    /// 1-based line of the name.
+    pub line: usize,
+}
+
+/// An exported name and the 1-based line it is declared on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Export {
+    pub name: String,
+    pub line: usize,
+}
+
+/// What is wrong with `lib/constants.ts`. `origin` is the file's path; line and column are 1-based.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ConstantsError {
+    #[error("{origin}:{line}:{column}: not valid TypeScript: {message}; fix the file (the TypeScript app would not compile it either)")]
+    Syntax {
+        origin: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+
+    #[error("{origin}:{line}:{column}: {name} is set to {found}, which only TypeScript can evaluate, and mlspace-cdk does not run TypeScript; write {expected} instead, or set {name} in lib/config.json")]
+    NotALiteral {
+        origin: String,
+        line: usize,
+        column: usize,
+        name: String,
+        found: String,
+        expected: &'static str,
+    },
+
+    #[error("{origin}:{line}:{column}: this statement runs when the TypeScript app loads the file and could change a constant; mlspace-cdk does not run TypeScript, so remove it and write the values as literals, or set them in lib/config.json")]
+    Statement {
+        origin: String,
+        line: usize,
+        column: usize,
+    },
+
+    #[error("{origin}:{line}:{column}: {name} must be {expected}, but it is {found}")]
+    WrongType {
+        origin: String,
+        line: usize,
+        column: usize,
+        name: String,
+        expected: &'static str,
+        found: String,
+    },
+}
+
+/// A value as written in the file, before it is checked against the property's kind.
+#[derive(Debug, Clone, PartialEq)]
+enum Literal {
+    Text(String),
+    Number(f64, String),
+    Flag(bool),
+    TextMap(IndexMap<String, String>),
+    /// `Architecture.X`: the member name.
+    Architecture(String),
+    /// `Runtime.X`: the member name.
+    Runtime(String),
+}
+
+/// Where a sub-expression that is not a literal starts, and what it is.
+struct NotLiteral {
+    span: Span,
+    found: String,
+}
+
+/// Parse `text` (the content of `lib/constants.ts`). `is_release_constant` says which names are
+/// MLSpace 1.6.10's constants (only those are read); `origin` names the file in messages.
+pub fn parse(
+    text: &str,
+    origin: &str,
+    is_release_constant: impl Fn(&str) -> bool,
+) -> Result<ConstantsTs, ConstantsError> {
+    let allocator = Allocator::default();
+    let parsed = oxc_parser::Parser::new(&allocator, text, SourceType::ts()).parse();
+    let lines = LineIndex::new(text);
+    if let Some(error) = parsed.diagnostics.errors().next() {
+        let offset = error.labels.first().map_or(0, |l| l.offset() as usize);
+        let (line, column) = lines.position(offset);
+        return Err(ConstantsError::Syntax {
+            origin: origin.to_owned(),
+            line,
+            column,
+            message: error.message.to_string(),
+        });
+    }
+
+    let mut out = ConstantsTs::default();
+    for statement in &parsed.program.body {
+        let declaration = match statement {
+            Statement::ExportDeclaration(export) => &export.declaration,
+            Statement::ExportNamedDeclaration(export) => {
+                for specifier in &export.specifiers {
+                    let name = specifier.exported.name().to_string();
+                    let (line, column) = lines.position(specifier.span.start as usize);
+                    if is_release_constant(&name) && default_of(&name).is_some() {
+                        return Err(ConstantsError::NotALiteral {
+                            origin: origin.to_owned(),
+                            line,
+                            column,
+                            expected: expected(
+                                &name,
+                                default_of(&name).unwrap_or(DefaultValue::Unset),
+                            ),
+                            name,
+                            found: "an `export { }` list".to_owned(),
+                        });
+                    }
+                    out.exports.push(Export { name, line });
+                }
+                continue;
+            }
+            Statement::ExportFromDeclaration(export) => {
+                for specifier in &export.specifiers {
+                    let name = specifier.exported.name().to_string();
+                    let line = lines.position(specifier.span.start as usize).0;
+                    out.exports.push(Export { name, line });
+                }
+                continue;
+            }
+            Statement::ExportDefaultDeclaration(export) => {
+                let line = lines.position(export.span.start as usize).0;
+                out.exports.push(Export {
+                    name: "default".to_owned(),
+                    line,
+                });
+                continue;
+            }
+            Statement::ExportAllDeclaration(export) => {
+                let line = lines.position(export.span.start as usize).0;
+                out.exports.push(Export {
+                    name: "*".to_owned(),
+                    line,
+                });
+                continue;
+            }
+            Statement::VariableDeclaration(local) => {
+                // A local's initializer runs too: only literals (which run nothing) pass.
+                for declarator in &local.declarations {
+                    if let Some(init) = &declarator.init {
+                        if literal(init).is_err() {
+                            let (line, column) = lines.position(init.span().start as usize);
+                            return Err(ConstantsError::Statement {
+                                origin: origin.to_owned(),
+                                line,
+                                column,
+                            });
+                        }
+                    }
+                }
+                continue;
+            }
+            Statement::ImportDeclaration(_)
+            | Statement::EmptyStatement(_)
+            | Statement::FunctionDeclaration(_)
+            | Statement::ClassDeclaration(_)
+            | Statement::TSTypeAliasDeclaration(_)
+            | Statement::TSInterfaceDeclaration(_)
+            | Statement::TSEnumDeclaration(_) => continue,
+            other => {
+                // An expression statement, a loop, ... runs at load time and could change an
+                // exported object; mlspace-cdk cannot see what it does.
+                let (line, column) = lines.position(other.span().start as usize);
+                return Err(ConstantsError::Statement {
+                    origin: origin.to_owned(),
+                    line,
+                    column,
+                });
+            }
+        };
+        let Declaration::VariableDeclaration(variables) = declaration else {
+            for name in declaration_names(declaration) {
+                let line = lines.position(declaration.span().start as usize).0;
+                out.exports.push(Export { name, line });
+            }
+            continue;
+        };
+        for declarator in &variables.declarations {
+            let BindingPattern::BindingIdentifier(id) = &declarator.id else {
+                continue;
+            };
+            let name = id.name.to_string();
+            let line = lines.position(id.span.start as usize).0;
+            out.exports.push(Export {
+                name: name.clone(),
+                line,
+            });
+            if !is_release_constant(&name) {
+                continue;
+            }
+            let Some(kind) = default_of(&name) else {
+                continue;
+            };
+            let at = |span: Span| lines.position(span.start as usize);
+            let not_a_literal = |n: NotLiteral| {
+                let (line, column) = at(n.span);
+                ConstantsError::NotALiteral {
+                    origin: origin.to_owned(),
+                    line,
+                    column,
+                    name: name.clone(),
+                    found: n.found,
+                    expected: expected(&name, kind),
+                }
+            };
+            if variables.kind != VariableDeclarationKind::Const {
+                return Err(not_a_literal(NotLiteral {
+                    span: variables.span,
+                    found: format!(
+                        "a `{}` declaration (it could be reassigned)",
+                        variables.kind.as_str()
+                    ),
+                }));
+            }
+            let Some(init) = &declarator.init else {
+                return Err(not_a_literal(NotLiteral {
+                    span: declarator.span,
+                    found: "nothing".to_owned(),
+                }));
+            };
+            let literal = literal(init).map_err(not_a_literal)?;
+            let value = check(&name, kind, literal).map_err(|found| {
+                let (line, column) = at(init.span());
+                ConstantsError::WrongType {
+                    origin: origin.to_owned(),
+                    line,
+                    column,
+                    name: name.clone(),
+                    expected: expected(&name, kind),
+                    found,
+                }
+            })?;
+            out.values.push(Constant { name, value, line });
+        }
+    }
+    Ok(out)
+}
+
+/// Names declared by an exported function, class, enum, type, ... (all unknown to MLSpace 1.6.10's
+/// constants.ts).
+fn declaration_names(declaration: &Declaration) -> Vec<String> {
+    let name = match declaration {
+        Declaration::FunctionDeclaration(f) => f.id.as_ref().map(|id| id.name.to_string()),
+        Declaration::ClassDeclaration(c) => c.id.as_ref().map(|id| id.name.to_string()),
+        Declaration::TSTypeAliasDeclaration(t) => Some(t.id.name.to_string()),
+        Declaration::TSInterfaceDeclaration(t) => Some(t.id.name.to_string()),
+        Declaration::TSEnumDeclaration(t) => Some(t.id.name.to_string()),
+        _ => None,
+    };
+    name.into_iter().collect()
+}
+
+/// The literal an initializer writes, seen through parentheses, type assertions to `const`,
+/// and `satisfies`.
+fn literal(expression: &Expression) -> Result<Literal, NotLiteral> {
+    let not = |found: &str| NotLiteral {
+        span: expression.span(),
+        found: found.to_owned(),
+    };
+    match expression {
+        Expression::StringLiteral(s) => Ok(Literal::Text(s.value.to_string())),
+        Expression::TemplateLiteral(t) => {
+            if let Some(e) = t.expressions.first() {
+                return Err(NotLiteral {
+                    span: e.span(),
+                    found: "a template literal with `${}`".to_owned(),
+                });
+            }
+            let quasi = t.quasis.first().and_then(|q| q.value.cooked.as_ref());
+            quasi
+                .map(|q| Literal::Text(q.to_string()))
+                .ok_or_else(|| not("a template literal with an invalid escape"))
+        }
+        Expression::NumericLiteral(n) => Ok(Literal::Number(n.value, number_text(n.value))),
+        Expression::UnaryExpression(u)
+            if u.operator == UnaryOperator::UnaryNegation
+                && matches!(u.argument, Expression::NumericLiteral(_)) =>
+        {
+            let Expression::NumericLiteral(n) = &u.argument else {
+                unreachable!("matched above")
+            };
+            Ok(Literal::Number(-n.value, number_text(-n.value)))
+        }
+        Expression::BooleanLiteral(b) => Ok(Literal::Flag(b.value)),
+        Expression::ObjectExpression(object) => {
+            let mut entries = IndexMap::new();
+            for property in &object.properties {
+                let ObjectPropertyKind::ObjectProperty(p) = property else {
+                    return Err(NotLiteral {
+                        span: property.span(),
+                        found: "a spread (`...`)".to_owned(),
+                    });
+                };
+                let key_error = || NotLiteral {
+                    span: p.span,
+                    found: "a computed key".to_owned(),
+                };
+                if p.computed || p.method || p.kind != PropertyKind::Init {
+                    return Err(key_error());
+                }
+                let key = match &p.key {
+                    PropertyKey::StaticIdentifier(id) => id.name.to_string(),
+                    PropertyKey::StringLiteral(s) => s.value.to_string(),
+                    _ => return Err(key_error()),
+                };
+                if p.shorthand {
+                    return Err(NotLiteral {
+                        span: p.span,
+                        found: format!("the shorthand `{key}` (another constant)"),
+                    });
+                }
+                match literal(&p.value)? {
+                    Literal::Text(text) => {
+                        entries.insert(key, text);
+                    }
+                    _ => {
+                        return Err(NotLiteral {
+                            span: p.value.span(),
+                            found: format!("a value of {key} that is not a string"),
+                        })
+                    }
+                }
+            }
+            Ok(Literal::TextMap(entries))
+        }
+        Expression::StaticMemberExpression(m) => match &m.object {
+            Expression::Identifier(object) if !m.optional => match object.name.as_str() {
+                "Architecture" => Ok(Literal::Architecture(m.property.name.to_string())),
+                "Runtime" => Ok(Literal::Runtime(m.property.name.to_string())),
+                other => Err(not(&format!("a member of {other}"))),
+            },
+            _ => Err(not("a member expression")),
+        },
+        Expression::ParenthesizedExpression(p) => literal(&p.expression),
+        Expression::TSAsExpression(a) if a.type_annotation.is_const_type_reference() => {
+            literal(&a.expression)
+        }
+        Expression::TSSatisfiesExpression(s) => literal(&s.expression),
+        Expression::TSAsExpression(_) => Err(not("a type assertion other than `as const`")),
+        Expression::Identifier(id) => Err(not(&format!("another constant ({})", id.name))),
+        Expression::CallExpression(_) | Expression::NewExpression(_) => Err(not("a call")),
+        Expression::BinaryExpression(b) => Err(not(&format!(
+            "an expression with `{}`",
+            b.operator.as_str()
+        ))),
+        Expression::LogicalExpression(l) => Err(not(&format!(
+            "an expression with `{}`",
+            l.operator.as_str()
+        ))),
+        Expression::ConditionalExpression(_) => Err(not("a conditional (`? :`)")),
+        Expression::ArrayExpression(_) => Err(not("an array")),
+        Expression::NullLiteral(_) => Err(not("null")),
+        e if e.as_member_expression().is_some() => Err(not("a member expression")),
+        _ => Err(not("an expression")),
+    }
+}
+
+/// A number as JSON writes it (`30`, `0.5`).
+fn number_text(n: f64) -> String {
+    Value::from(n).to_string().trim_end_matches(".0").to_owned()
+}
+
+/// What a property takes, for messages.
+fn expected(name: &str, kind: DefaultValue) -> &'static str {
+    match (name, kind) {
+        ("LAMBDA_ARCHITECTURE", _) => "Architecture.X86_64 or Architecture.ARM_64",
+        ("LAMBDA_RUNTIME", _) => "a Python runtime such as Runtime.PYTHON_3_11",
+        (_, DefaultValue::Text(_) | DefaultValue::Unset) => "a string literal such as 'value'",
+        (_, DefaultValue::Flag(_)) => "true or false",
+        (_, DefaultValue::WholeMinutes(_)) => "a whole number of minutes, 1 or more",
+        (_, DefaultValue::Minutes(_)) => "a number of minutes, 0 or more",
+        (_, DefaultValue::TextMap) => "an object of strings such as { NAME: 'value' }",
+    }
+}
+
+/// The JSON value of `literal` for property `name` of kind `kind`, or a description of what
+/// was found instead.
+fn check(name: &str, kind: DefaultValue, literal: Literal) -> Result<Value, String> {
+    use DefaultValue as K;
+    let describe = |literal: &Literal| match literal {
+        Literal::Text(t) => format!("the string {t:?}"),
+        Literal::Number(_, text) => format!("the number {text}"),
+        Literal::Flag(b) => format!("{b}"),
+        Literal::TextMap(_) => "an object".to_owned(),
+        Literal::Architecture(m) => format!("Architecture.{m}"),
+        Literal::Runtime(m) => format!("Runtime.{m}"),
+    };
+    match (name, kind, &literal) {
+        ("LAMBDA_ARCHITECTURE", _, Literal::Architecture(member)) => match member.as_str() {
+            "X86_64" => Ok(Value::from("x86_64")),
+            "ARM_64" => Ok(Value::from("arm64")),
+            _ => Err(describe(&literal)),
+        },
+        ("LAMBDA_RUNTIME", _, Literal::Runtime(member)) => python_runtime(member)
+            .map(Value::from)
+            .ok_or_else(|| describe(&literal)),
+        ("LAMBDA_ARCHITECTURE" | "LAMBDA_RUNTIME", _, _) => Err(describe(&literal)),
+        (_, K::Text(_) | K::Unset, Literal::Text(t)) => Ok(Value::from(t.as_str())),
+        (_, K::Flag(_), Literal::Flag(b)) => Ok(Value::from(*b)),
+        (_, K::WholeMinutes(_), Literal::Number(n, _)) if *n >= 1.0 && n.fract() == 0.0 => {
+            Ok(Value::from(*n as u64))
+        }
+        (_, K::Minutes(_), Literal::Number(n, _)) if *n >= 0.0 => Ok(if n.fract() == 0.0 {
+            Value::from(*n as u64)
+        } else {
+            Value::from(*n)
+        }),
+        (_, K::TextMap, Literal::TextMap(entries)) => Ok(Value::Object(
+            entries
+                .iter()
+                .map(|(k, v)| (k.clone(), Value::from(v.as_str())))
+                .collect::<Map<String, Value>>(),
+        )),
+        _ => Err(describe(&literal)),
+    }
+}
+
+/// `PYTHON_3_12` -> `python3.12`.
+fn python_runtime(member: &str) -> Option<String> {
+    let minor = member.strip_prefix("PYTHON_3_")?;
+    (!minor.is_empty() && minor.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| format!("python3.{minor}"))
+}
+
+/// Byte offset to 1-based line and column (columns count characters).
+struct LineIndex<'a> {
+    text: &'a str,
+    starts: Vec<usize>,
+}
+
+impl<'a> LineIndex<'a> {
+    fn new(text: &'a str) -> Self {
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        LineIndex { text, starts }
+    }
+
+    fn position(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let line = self.starts.partition_point(|&s| s <= offset);
+        let start = self.starts[line - 1];
+        let column = self
+            .text
+            .get(start..offset)
+            .map_or(0, |s| s.chars().count())
+            + 1;
+        (line, column)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn release(name: &str) -> bool {
+        name != "NOT_IN_THE_RELEASE" && default_of(name).is_some()
+    }
+
+    fn values(text: &str) -> Vec<(String, Value)> {
+        parse(text, "lib/constants.ts", release)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .values
+            .into_iter()
+            .map(|c| (c.name, c.value))
+            .collect()
+    }
+
+    fn value(text: &str) -> Value {
+        let all = values(text);
+        assert_eq!(all.len(), 1, "{all:?}");
+        all.into_iter().next().unwrap().1
+    }
+
+    fn error(text: &str) -> String {
+        parse(text, "lib/constants.ts", release)
+            .expect_err("must be rejected")
+            .to_string()
+    }
+
+    #[test]
+    fn strings_in_all_three_quote_styles() {
+        assert_eq!(
+            value("export const DATA_BUCKET_NAME = 'acme-data';"),
+            "acme-data"
+        );
+        assert_eq!(
+            value("export const DATA_BUCKET_NAME = \"acme-data\";"),
+            "acme-data"
+        );
+        assert_eq!(
+            value("export const DATA_BUCKET_NAME = `acme-data`;"),
+            "acme-data"
+        );
+        assert_eq!(value("export const DATA_BUCKET_NAME = 'it\\'s';"), "it's");
+        assert_eq!(value("export const AWS_ACCOUNT = '';"), "");
+    }
+
+    #[test]
+    fn numbers_and_booleans() {
+        assert_eq!(
+            value("export const RESOURCE_TERMINATION_INTERVAL = 30;"),
+            json!(30)
+        );
+        assert_eq!(
+            value("export const BACKGROUND_REFRESH_INTERVAL = 0.5;"),
+            json!(0.5)
+        );
+        assert_eq!(
+            value("export const BACKGROUND_REFRESH_INTERVAL = 1e1;"),
+            json!(10)
+        );
+        assert_eq!(
+            value("export const ENABLE_ACCESS_LOGGING = false;"),
+            json!(false)
+        );
+        assert_eq!(value("export const MANAGE_IAM_ROLES = true;"), json!(true));
+    }
+
+    #[test]
+    fn objects_of_strings_with_any_keys_trailing_commas_and_comments() {
+        let text =
+            "export const ADDITIONAL_LAMBDA_ENVIRONMENT_VARS: { [key: string]: string } = {\n\
+                    \x20   'HTTP_PROXY': 'proxy:3128', // the proxy\n\
+                    \x20   \"HTTPS_PROXY\": `proxy:3128`,\n\
+                    \x20   /* metadata */ NO_PROXY: 'localhost,169.254.169.254',\n\
+                    };";
+        assert_eq!(
+            value(text),
+            json!({"HTTP_PROXY": "proxy:3128", "HTTPS_PROXY": "proxy:3128", "NO_PROXY": "localhost,169.254.169.254"})
+        );
+        assert_eq!(
+            value("export const ADDITIONAL_LAMBDA_ENVIRONMENT_VARS = {};"),
+            json!({})
+        );
+    }
+
+    #[test]
+    fn lambda_architecture_and_runtime_members() {
+        assert_eq!(
+            value("export const LAMBDA_ARCHITECTURE = Architecture.ARM_64;"),
+            "arm64"
+        );
+        assert_eq!(
+            value("export const LAMBDA_ARCHITECTURE = Architecture.X86_64;"),
+            "x86_64"
+        );
+        assert_eq!(
+            value("export const LAMBDA_RUNTIME = Runtime.PYTHON_3_12;"),
+            "python3.12"
+        );
+    }
+
+    #[test]
+    fn type_annotations_as_const_satisfies_and_parentheses() {
+        assert_eq!(value("export const SYSTEM_TAG: string = 'Acme';"), "Acme");
+        assert_eq!(value("export const SYSTEM_TAG = 'Acme' as const;"), "Acme");
+        assert_eq!(
+            value("export const SYSTEM_TAG = ('Acme' satisfies string);"),
+            "Acme"
+        );
+        assert_eq!(
+            value("export const LAMBDA_ARCHITECTURE: Architecture = (Architecture.ARM_64);"),
+            "arm64"
+        );
+    }
+
+    #[test]
+    fn several_declarators_imports_and_other_statements() {
+        let text = "import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';\n\
+                    const LOCAL = 'x';\n\
+                    export const SYSTEM_TAG = 'A', IAM_RESOURCE_PREFIX = 'B';\n";
+        assert_eq!(
+            values(text),
+            [
+                ("SYSTEM_TAG".to_owned(), json!("A")),
+                ("IAM_RESOURCE_PREFIX".to_owned(), json!("B"))
+            ]
+        );
+    }
+
+    #[test]
+    fn lines_are_recorded_and_unknown_exports_listed_but_not_read() {
+        let text = "// header\n\nexport const SYSTEM_TAG = 'A';\nexport const NOT_IN_THE_RELEASE = compute();\nexport function helper() {}\n";
+        let parsed = parse(text, "lib/constants.ts", release).unwrap();
+        assert_eq!(parsed.values.len(), 1);
+        assert_eq!(parsed.values[0].line, 3);
+        let exports: Vec<(&str, usize)> = parsed
+            .exports
+            .iter()
+            .map(|e| (e.name.as_str(), e.line))
+            .collect();
+        assert_eq!(
+            exports,
+            [("SYSTEM_TAG", 3), ("NOT_IN_THE_RELEASE", 4), ("helper", 5)]
+        );
+    }
+
+    #[test]
+    fn rejected_initializers_name_line_column_constant_and_what_to_do() {
+        let cases = [
+            (
+                "export const AWS_REGION = process.env.REGION;",
+                "1:27",
+                "a member expression",
+            ),
+            ("export const AWS_REGION = getRegion();", "1:27", "a call"),
+            (
+                "export const SYSTEM_TAG = APPLICATION_NAME;",
+                "1:27",
+                "another constant",
+            ),
+            ("export const SYSTEM_TAG = 'a' + 'b';", "1:27", "`+`"),
+            (
+                "export const SYSTEM_TAG = `ml-${'x'}`;",
+                "1:33",
+                "a template literal with `${}`",
+            ),
+            (
+                "\nexport const ADDITIONAL_LAMBDA_ENVIRONMENT_VARS = { ...BASE };",
+                "2:53",
+                "a spread",
+            ),
+            (
+                "export const ADDITIONAL_LAMBDA_ENVIRONMENT_VARS = { [KEY]: 'v' };",
+                "1:53",
+                "a computed key",
+            ),
+            (
+                "export const ADDITIONAL_LAMBDA_ENVIRONMENT_VARS = { PORT: 8080 };",
+                "1:59",
+                "not a string",
+            ),
+            ("export let SYSTEM_TAG = 'a';", "1:8", "a `let` declaration"),
+            (
+                "export const LAMBDA_ARCHITECTURE = lambda.Architecture.ARM_64;",
+                "1:36",
+                "a member expression",
+            ),
+        ];
+        for (text, position, found) in cases {
+            let message = error(text);
+            assert!(
+                message.starts_with(&format!("lib/constants.ts:{position}: ")),
+                "{text}: {message}"
+            );
+            assert!(message.contains(found), "{text}: {message}");
+            assert!(
+                message.contains("lib/config.json") && message.contains("does not run TypeScript"),
+                "{text}: {message}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_literal_of_the_wrong_kind_is_an_error_at_its_position() {
+        let cases = [
+            (
+                "export const ENABLE_ACCESS_LOGGING = 'false';",
+                "1:38",
+                "true or false",
+            ),
+            (
+                "export const RESOURCE_TERMINATION_INTERVAL = 1.5;",
+                "1:46",
+                "whole number",
+            ),
+            ("export const AWS_ACCOUNT = 123456789012;", "1:28", "string"),
+            (
+                "export const LAMBDA_ARCHITECTURE = 'arm64';",
+                "1:36",
+                "Architecture.ARM_64",
+            ),
+            (
+                "export const LAMBDA_RUNTIME = Runtime.NODEJS_20_X;",
+                "1:31",
+                "Python runtime",
+            ),
+            (
+                "export const SYSTEM_TAG = Architecture.ARM_64;",
+                "1:27",
+                "string literal",
+            ),
+            (
+                "export const BACKGROUND_REFRESH_INTERVAL = -1;",
+                "1:44",
+                "0 or more",
+            ),
+        ];
+        for (text, position, expected) in cases {
+            let message = error(text);
+            assert!(
+                message.starts_with(&format!("lib/constants.ts:{position}: ")),
+                "{text}: {message}"
+            );
+            assert!(message.contains(expected), "{text}: {message}");
+        }
+    }
+
+    #[test]
+    fn statements_that_run_code_are_refused() {
+        for (text, position) in [
+            (
+                "export const ADDITIONAL_LAMBDA_ENVIRONMENT_VARS = {};\nADDITIONAL_LAMBDA_ENVIRONMENT_VARS['A'] = 'b';",
+                "2:1",
+            ),
+            ("if (true) { console.log('x'); }", "1:1"),
+            ("const local = setUp();", "1:15"),
+        ] {
+            let message = error(text);
+            assert!(
+                message.starts_with(&format!("lib/constants.ts:{position}: this statement runs")),
+                "{text}: {message}"
+            );
+        }
+        // Declarations that run nothing are fine.
+        assert_eq!(
+            values("type T = string;\ninterface I { a: T }\nfunction f() { return 1; }\nconst x = { a: 'b' };\n;"),
+            []
+        );
+    }
+
+    #[test]
+    fn syntax_errors_have_a_position() {
+        let message = error("export const SYSTEM_TAG = 'a'\nexport const = ;");
+        assert!(message.starts_with("lib/constants.ts:2:"), "{message}");
+        assert!(message.contains("not valid TypeScript"), "{message}");
+    }
+
+    #[test]
+    fn positions_count_characters() {
+        let lines = LineIndex::new("ab\n\u{e9}x\n");
+        assert_eq!(lines.position(0), (1, 1));
+        assert_eq!(lines.position(3), (2, 1));
+        assert_eq!(lines.position(5), (2, 2));
+    }
+}

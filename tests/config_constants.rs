@@ -1,0 +1,271 @@
+//! Option 1 and Option 2 together: the release defaults < lib/constants.ts < lib/config.json <
+//! cluster-config.json's ec2-key, the origin of every value (`config show`, text and JSON), and
+//! messages naming the file a bad value came from. Trees are built from our own small files.
+mod common;
+use common::*;
+
+use std::path::Path;
+use std::process::Command;
+
+use mlspace_cdk::config::load;
+use serde_json::json;
+
+/// Our own constants.ts in MLSpace's shape: the required values, a few customizations.
+const CONSTANTS: &str = "import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';\n\
+// Option 2\n\
+export const AWS_ACCOUNT = '111122223333';\n\
+export const AWS_REGION = 'eu-west-1';\n\
+export const OIDC_URL = 'https://idp.example.com';\n\
+export const OIDC_CLIENT_NAME = 'web';\n\
+export const KEY_MANAGER_ROLE_NAME = 'Admin';\n\
+export const SYSTEM_TAG = \"Acme\";\n\
+export const DATA_BUCKET_NAME = `const-data`;\n\
+export const EMR_EC2_SSH_KEY = 'const-key';\n\
+export const LAMBDA_ARCHITECTURE = Architecture.ARM_64;\n\
+export const LAMBDA_RUNTIME = Runtime.PYTHON_3_12;\n\
+export const ENABLE_ACCESS_LOGGING = false;\n\
+export const ADDITIONAL_LAMBDA_ENVIRONMENT_VARS: { [key: string]: string } = {\n\
+    'HTTP_PROXY': 'proxy:3128',\n\
+    NO_PROXY: 'localhost', // replaced by config.json\n\
+};\n";
+
+fn write(root: &Path, path: &str, text: &str) {
+    let path = root.join(path);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+/// A tree with constants.ts, a config.json over it and a cluster config.
+fn mixed_tree() -> tempfile::TempDir {
+    let root = tempfile::tempdir().unwrap();
+    write(root.path(), "lib/constants.ts", CONSTANTS);
+    write(
+        root.path(),
+        "lib/config.json",
+        &json!({
+            "AWS_REGION": "us-east-2",
+            "DATA_BUCKET_NAME": "json-data",
+            "EMR_EC2_SSH_KEY": "json-key",
+            "ADDITIONAL_LAMBDA_ENVIRONMENT_VARS": {"NO_PROXY": "localhost,169.254.169.254", "EXTRA": "1"}
+        })
+        .to_string(),
+    );
+    write(
+        root.path(),
+        "lib/resources/config/cluster-config.json",
+        r#"{"ec2-key": "cluster-key"}"#,
+    );
+    root
+}
+
+#[test]
+fn each_layer_overrides_the_one_below() {
+    let root = mixed_tree();
+    let config = load(root.path()).unwrap().config;
+    // default
+    assert_eq!(config.logs_bucket_name, "mlspace-logs");
+    // constants.ts over the default
+    assert_eq!(config.system_tag, "Acme");
+    assert_eq!(config.lambda_architecture.name(), "arm64");
+    assert_eq!(config.lambda_runtime, "python3.12");
+    assert!(!config.enable_access_logging);
+    // config.json over constants.ts
+    assert_eq!(config.aws_region, "us-east-2");
+    assert_eq!(config.data_bucket_name, "json-data");
+    // objects merge key by key, constants.ts first
+    let vars: Vec<(&str, &str)> = config
+        .additional_lambda_environment_vars
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    assert_eq!(
+        vars,
+        [
+            ("HTTP_PROXY", "proxy:3128"),
+            ("NO_PROXY", "localhost,169.254.169.254"),
+            ("EXTRA", "1")
+        ]
+    );
+    // cluster-config.json over everything
+    assert_eq!(config.emr_ec2_ssh_key, "cluster-key");
+}
+
+#[test]
+fn constants_ts_alone_is_a_complete_configuration() {
+    let root = tempfile::tempdir().unwrap();
+    write(root.path(), "lib/constants.ts", CONSTANTS);
+    let config = load(root.path()).unwrap().config;
+    assert_eq!(
+        (config.aws_account.as_str(), config.aws_region.as_str()),
+        ("111122223333", "eu-west-1")
+    );
+    assert_eq!(config.emr_ec2_ssh_key, "const-key");
+}
+
+#[test]
+fn no_files_at_all_still_asks_for_the_required_values() {
+    let root = tempfile::tempdir().unwrap();
+    let err = load(root.path()).unwrap_err().to_string();
+    assert!(
+        err.contains("lib/config.json (file not found)") && err.contains("AWS_ACCOUNT"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_missing_required_value_names_both_files() {
+    let root = tempfile::tempdir().unwrap();
+    write(
+        root.path(),
+        "lib/constants.ts",
+        &CONSTANTS.replace("export const OIDC_URL = 'https://idp.example.com';\n", ""),
+    );
+    let err = load(root.path()).unwrap_err().to_string();
+    assert!(
+        err.contains("lib/constants.ts and ")
+            && err.contains("lib/config.json (file not found)")
+            && err.contains("OIDC_URL is required"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_bad_value_is_reported_against_the_file_it_came_from() {
+    let root = tempfile::tempdir().unwrap();
+    write(
+        root.path(),
+        "lib/constants.ts",
+        &CONSTANTS.replace("'111122223333'", "'1111'"),
+    );
+    let err = load(root.path()).unwrap_err().to_string();
+    assert!(
+        err.contains("lib/constants.ts:3: AWS_ACCOUNT must be a 12-digit AWS account id"),
+        "{err}"
+    );
+
+    write(root.path(), "lib/config.json", r#"{"AWS_ACCOUNT": "2222"}"#);
+    let err = load(root.path()).unwrap_err().to_string();
+    assert!(
+        err.contains("lib/config.json: AWS_ACCOUNT must be a 12-digit"),
+        "{err}"
+    );
+
+    write(
+        root.path(),
+        "lib/config.json",
+        r#"{"AWS_ACCOUNT": "222233334444", "NOTEBOOK_ROLE_ARN": "arn:aws-us-gov:iam::222233334444:role/x"}"#,
+    );
+    let err = load(root.path()).unwrap_err().to_string();
+    assert!(
+        err.contains("lib/config.json: NOTEBOOK_ROLE_ARN is in partition"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_initializer_that_needs_typescript_stops_with_its_position() {
+    let root = tempfile::tempdir().unwrap();
+    write(
+        root.path(),
+        "lib/constants.ts",
+        &CONSTANTS.replace("'eu-west-1'", "process.env.AWS_REGION"),
+    );
+    let err = load(root.path()).unwrap_err().to_string();
+    assert!(
+        err.contains("lib/constants.ts:4:27: AWS_REGION is set to a member expression")
+            && err.contains("set AWS_REGION in lib/config.json"),
+        "{err}"
+    );
+}
+
+fn config_show(root: &Path, json: bool) -> String {
+    let mut cmd = Command::new(binary());
+    cmd.args(["config", "show"]).current_dir(root);
+    if json {
+        cmd.arg("--json");
+    }
+    let out = cmd.env_remove("MLSPACE_SOURCE_ROOT").output().unwrap();
+    assert!(
+        out.status.success(),
+        "config show failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn config_show_gives_every_value_with_its_origin() {
+    let root = mixed_tree();
+    let text = config_show(root.path(), false);
+    let line = |key: &str| {
+        text.lines()
+            .find(|l| l.split_whitespace().next() == Some(key))
+            .unwrap_or_else(|| panic!("no line for {key} in:\n{text}"))
+            .split_whitespace()
+            .skip(1)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    assert_eq!(line("LOGS_BUCKET_NAME"), "default \"mlspace-logs\"");
+    assert_eq!(line("SYSTEM_TAG"), "lib/constants.ts:8 \"Acme\"");
+    assert_eq!(line("LAMBDA_ARCHITECTURE"), "lib/constants.ts:11 \"arm64\"");
+    assert_eq!(line("AWS_REGION"), "lib/config.json \"us-east-2\"");
+    assert_eq!(
+        line("ADDITIONAL_LAMBDA_ENVIRONMENT_VARS.HTTP_PROXY"),
+        "lib/constants.ts:14 \"proxy:3128\""
+    );
+    assert_eq!(
+        line("ADDITIONAL_LAMBDA_ENVIRONMENT_VARS.NO_PROXY"),
+        "lib/config.json \"localhost,169.254.169.254\""
+    );
+    assert_eq!(
+        line("EMR_EC2_SSH_KEY"),
+        "lib/resources/config/cluster-config.json \"cluster-key\""
+    );
+    assert_eq!(line("COMMON_LAYER_PATH"), "default (not set)");
+    // One line per property (an object: one per entry), in the table's order.
+    assert_eq!(text.lines().count(), 70, "{text}");
+    assert!(text.starts_with("DATASETS_TABLE_NAME "), "{text}");
+
+    let json: serde_json::Value = serde_json::from_str(&config_show(root.path(), true)).unwrap();
+    assert_eq!(
+        json["SYSTEM_TAG"],
+        json!({"value": "Acme", "origin": "lib/constants.ts", "line": 8})
+    );
+    assert_eq!(
+        json["AWS_REGION"],
+        json!({"value": "us-east-2", "origin": "lib/config.json"})
+    );
+    assert_eq!(
+        json["LOGS_BUCKET_NAME"],
+        json!({"value": "mlspace-logs", "origin": "default"})
+    );
+    assert_eq!(
+        json["EMR_EC2_SSH_KEY"]["origin"],
+        "lib/resources/config/cluster-config.json"
+    );
+    assert_eq!(
+        json["ADDITIONAL_LAMBDA_ENVIRONMENT_VARS.EXTRA"],
+        json!({"value": "1", "origin": "lib/config.json"})
+    );
+    assert_eq!(json["JWT_LAYER_PATH"]["value"], serde_json::Value::Null);
+    assert_eq!(json.as_object().unwrap().len(), 70);
+}
+
+#[test]
+fn config_show_fails_like_a_synth_on_a_bad_configuration() {
+    let root = tempfile::tempdir().unwrap();
+    write(
+        root.path(),
+        "lib/constants.ts",
+        "export const AWS_ACCOUNT = 1 + 1;\n",
+    );
+    let out = Command::new(binary())
+        .args(["config", "show"])
+        .current_dir(root.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("lib/constants.ts:1:28"), "{stderr}");
+}
