@@ -91,6 +91,40 @@ fn each_layer_overrides_the_one_below() {
 }
 
 #[test]
+fn an_empty_answer_in_config_json_replaces_the_constants_ts_value_as_lodash_merge_does() {
+    // MLSpace's wizard writes "" for an optional question left empty; the TS app's `_.merge`
+    // lays it over lib/constants.ts, so the existing role is not used.
+    let root = tempfile::tempdir().unwrap();
+    let constants = CONSTANTS.to_owned()
+        + "export const NOTEBOOK_ROLE_ARN = 'arn:aws:iam::111122223333:role/nb';\n";
+    write(root.path(), "lib/constants.ts", &constants);
+    write(
+        root.path(),
+        "lib/config.json",
+        r#"{"NOTEBOOK_ROLE_ARN": ""}"#,
+    );
+    let loaded = load(root.path()).unwrap();
+    assert_eq!(loaded.config.notebook_role_arn, "");
+    let shown = loaded
+        .shown
+        .iter()
+        .find(|s| s.path == "NOTEBOOK_ROLE_ARN")
+        .unwrap();
+    assert_eq!(
+        shown.origin,
+        mlspace_cdk::config::origin::Origin::ConfigJson
+    );
+
+    // Where an empty value would be taken as a name, it stops instead.
+    write(root.path(), "lib/config.json", r#"{"SYSTEM_TAG": ""}"#);
+    let err = load(root.path()).unwrap_err().to_string();
+    assert!(
+        err.contains("lib/config.json") && err.contains("SYSTEM_TAG") && err.contains("\"Acme\""),
+        "{err}"
+    );
+}
+
+#[test]
 fn constants_ts_alone_is_a_complete_configuration() {
     let root = tempfile::tempdir().unwrap();
     write(root.path(), "lib/constants.ts", CONSTANTS);

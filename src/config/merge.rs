@@ -1,6 +1,7 @@
 //! Lay `lib/config.json` over the defaults.
 //!
-//! Rules: a value set in the file wins; `""` and `null` keep the default; an object
+//! Rules: a value set in the file wins; `""` and `null` are "none" for a property whose shipped
+//! value is empty and an error elsewhere (the TS app would take them as the value); an object
 //! (ADDITIONAL_LAMBDA_ENVIRONMENT_VARS) merges key by key; a value of the wrong JSON type is an
 //! error; a key that is not a property is a warning and is ignored.
 
@@ -106,6 +107,25 @@ pub fn merge_file(
             });
         }
         if keeps_default(value) {
+            match default {
+                // compat: the TS app's `_.merge` lays `""` (and `null`) over lib/constants.ts
+                // too; for these properties an empty value means "none" there and here alike.
+                DefaultValue::Text("") => {
+                    merged.insert(key.clone(), Value::from(""));
+                }
+                // The TS app would take the empty value as the value itself, not the default;
+                // neither is taken silently.
+                DefaultValue::Text(_) if super::RELEASE.has_constant(key) => {
+                    return Err(ConfigError::Empty {
+                        origin: origin.to_owned(),
+                        key: key.clone(),
+                        found: if value.is_null() { "null" } else { "\"\"" },
+                        expected: "a non-empty string",
+                        default: describe_below(merged.get(key.as_str())),
+                    });
+                }
+                _ => {}
+            }
             continue;
         }
         let wrong = |expected: &'static str| ConfigError::WrongType {
@@ -185,7 +205,16 @@ fn whole_number(value: &Value) -> Option<u64> {
     })
 }
 
-/// `""` and `null` leave the default in place.
+/// The value a removed key falls back to, for messages.
+fn describe_below(value: Option<&Value>) -> String {
+    match value {
+        Some(Value::String(text)) => format!("{text:?}"),
+        Some(other) => other.to_string(),
+        None => "none".to_owned(),
+    }
+}
+
+/// `""` and `null`: an empty value, not a value of the property's kind.
 fn keeps_default(value: &Value) -> bool {
     value.is_null() || value.as_str() == Some("")
 }
@@ -235,10 +264,34 @@ mod tests {
     }
 
     #[test]
-    fn empty_and_null_keep_the_default() {
-        let (merged, _) = merged_with(json!({"DATA_BUCKET_NAME": "", "SYSTEM_TAG": null})).unwrap();
-        assert_eq!(merged["DATA_BUCKET_NAME"], "mlspace-data");
-        assert_eq!(merged["SYSTEM_TAG"], "MLSpace");
+    fn empty_and_null_are_none_for_optional_properties_even_over_a_value_below() {
+        let mut merged = defaults_object();
+        // As if lib/constants.ts had set them.
+        merged.insert(
+            "NOTEBOOK_ROLE_ARN".into(),
+            json!("arn:aws:iam::123456789012:role/n"),
+        );
+        merged.insert("EXISTING_VPC_ID".into(), json!("vpc-1"));
+        let file = json!({"NOTEBOOK_ROLE_ARN": "", "EXISTING_VPC_ID": null});
+        merge_file(&mut merged, file.as_object().unwrap(), "config.json").unwrap();
+        assert_eq!(merged["NOTEBOOK_ROLE_ARN"], "");
+        assert_eq!(merged["EXISTING_VPC_ID"], "");
+    }
+
+    #[test]
+    fn empty_and_null_names_are_errors_naming_the_key_and_the_value_below() {
+        for (key, value, below) in [
+            ("DATA_BUCKET_NAME", json!(""), "\"mlspace-data\""),
+            ("SYSTEM_TAG", json!(null), "\"MLSpace\""),
+        ] {
+            let err = merged_with(json!({ key: value })).unwrap_err();
+            let text = err.to_string();
+            assert!(
+                matches!(&err, ConfigError::Empty { key: k, .. } if k == key),
+                "{text}"
+            );
+            assert!(text.contains(below), "{text}");
+        }
     }
 
     #[test]

@@ -84,7 +84,15 @@ impl Origins {
     /// property it gives a value (`""` and `null` keep the value below).
     pub fn note_config_json(&mut self, file: &Map<String, Value>) {
         for (key, value) in file {
-            if default_of(key).is_none() || value.is_null() || value.as_str() == Some("") {
+            if default_of(key).is_none() {
+                continue;
+            }
+            if value.is_null() || value.as_str() == Some("") {
+                // An empty value replaces what lib/constants.ts set (see merge::merge_file);
+                // over the shipped empty value it changes nothing.
+                if self.set.contains_key(key.as_str()) {
+                    self.set.insert(key.clone(), Origin::ConfigJson);
+                }
                 continue;
             }
             match value {
