@@ -89,7 +89,9 @@ pub fn write_file_atomically(path: &Path, bytes: &[u8]) -> Result<(), WriteError
         use std::os::unix::fs::PermissionsExt;
         builder.permissions(fs::Permissions::from_mode(0o666));
     }
-    let mut tmp = builder.tempfile_in(dir).map_err(err)?;
+    let (mut tmp, _registered) =
+        crate::cdk::cleanup::create_registered(|| builder.tempfile_in(dir), |t| t.path())
+            .map_err(err)?;
     tmp.write_all(bytes).map_err(err)?;
     tmp.persist(path).map_err(|e| err(e.error))?;
     Ok(())

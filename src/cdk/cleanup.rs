@@ -25,6 +25,28 @@ pub fn register(path: &Path) -> Registered {
     add(path, false)
 }
 
+/// Create something on disk with `create` and register the path `path_of` gives, as one step
+/// under the registry's lock: an interrupt either comes first (then nothing is created, since
+/// the interrupt holds the lock until the process exits) or finds the path registered.
+pub fn create_registered<T>(
+    create: impl FnOnce() -> std::io::Result<T>,
+    path_of: impl FnOnce(&T) -> &Path,
+) -> std::io::Result<(T, Registered)> {
+    let mut paths = PATHS.lock().unwrap_or_else(|p| p.into_inner());
+    let created = create()?;
+    let id = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    paths.push((id, path_of(&created).to_path_buf(), false));
+    Ok((created, Registered(id)))
+}
+
+static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether the run has been interrupted: long copies stop writing, so that their folder can be
+/// removed.
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst)
+}
+
 /// Sweep the leftovers of `outdir` ([`sweep_leftovers`]) if the run is interrupted while the
 /// guard lives: this catches a staging folder created just before the interrupt, before it was
 /// registered. Only while the out dir's lock is held.
@@ -47,7 +69,9 @@ pub fn on_interrupt_remove_registered() -> std::io::Result<()> {
     let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP])?;
     std::thread::spawn(move || {
         if let Some(signal) = signals.forever().next() {
-            // Held to the end: no new path is registered while we exit.
+            INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst);
+            // Held to the end: no new path is registered (or created, see create_registered)
+            // while we exit.
             let paths = PATHS.lock().unwrap_or_else(|p| p.into_inner());
             // Last registered first: staging folders, then the out dir's sweep, then the lock.
             for (_, path, sweep) in paths.iter().rev() {
@@ -64,8 +88,12 @@ pub fn on_interrupt_remove_registered() -> std::io::Result<()> {
 }
 
 fn remove(path: &Path) {
-    // The main thread may still be writing into a folder: try a few times.
-    for _ in 0..3 {
+    // Another thread may still be writing into a folder until it sees `interrupted()`: try
+    // again for a while.
+    for attempt in 0..200 {
+        if attempt > 0 {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
         let result = match std::fs::symlink_metadata(path) {
             Ok(meta) if meta.is_dir() => std::fs::remove_dir_all(path),
             Ok(_) => std::fs::remove_file(path),

@@ -23,12 +23,16 @@ pub fn stage(asset: &PlannedAsset, outdir: &Path) -> Result<(), AssetError> {
         return Ok(());
     }
     fs::create_dir_all(outdir).map_err(|e| AssetError::io(outdir, e))?;
-    let temp = tempfile::Builder::new()
-        .prefix(&format!(".{}.staging-", asset.staged_name))
-        .tempdir_in(outdir)
-        .map_err(|e| AssetError::io(outdir, e))?;
     // Removed if the run is interrupted; a kill -9 leaves it to the next run's sweep.
-    let _registered = crate::cdk::cleanup::register(temp.path());
+    let (temp, _registered) = crate::cdk::cleanup::create_registered(
+        || {
+            tempfile::Builder::new()
+                .prefix(&format!(".{}.staging-", asset.staged_name))
+                .tempdir_in(outdir)
+        },
+        |t| t.path(),
+    )
+    .map_err(|e| AssetError::io(outdir, e))?;
     // The staged item is built inside the temporary directory, then renamed out of it.
     let built = temp.path().join("item");
     match &asset.source {
@@ -103,6 +107,12 @@ impl Copier {
         }
         active.push(canonical);
         for name in sorted_entries(src)? {
+            if crate::cdk::cleanup::interrupted() {
+                return Err(AssetError::io(
+                    src,
+                    std::io::Error::new(std::io::ErrorKind::Interrupted, "interrupted"),
+                ));
+            }
             let child_rel = if rel.is_empty() {
                 name.clone()
             } else {

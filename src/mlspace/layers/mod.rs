@@ -582,11 +582,15 @@ fn build_cached(
     }
 
     fs::create_dir_all(&cache).map_err(|e| LayerError::io(&cache, e))?;
-    let work = tempfile::Builder::new()
-        .prefix(".building-")
-        .tempdir_in(&cache)
-        .map_err(|e| LayerError::io(&cache, e))?;
-    let _registered = crate::cdk::cleanup::register(work.path());
+    let (work, _registered) = crate::cdk::cleanup::create_registered(
+        || {
+            tempfile::Builder::new()
+                .prefix(".building-")
+                .tempdir_in(&cache)
+        },
+        |w| w.path(),
+    )
+    .map_err(|e| LayerError::io(&cache, e))?;
     let recipe_dir = work.path().join("recipe");
     let output = work.path().join("output");
     for dir in [&recipe_dir, &output] {
