@@ -128,6 +128,39 @@ pub(super) fn stack_artifacts(
             "bootstrapStackVersionSsmParameter": syn.version_parameter(),
         }
     });
+    let props = stack_properties(app, index, template_file, template_hash);
+    let mut dependencies: Vec<J> = stack
+        .dependencies
+        .iter()
+        .map(|d| J::String(app.stacks[*d].name.clone()))
+        .collect();
+    dependencies.push(J::String(format!("{}.assets", stack.name)));
+
+    let mut artifact = JMap::new();
+    artifact.insert("type".into(), J::String("aws:cloudformation:stack".into()));
+    artifact.insert(
+        "environment".into(),
+        J::String(format!("aws://{}/{}", stack.env.account, stack.env.region)),
+    );
+    artifact.insert("properties".into(), J::Object(props));
+    artifact.insert("dependencies".into(), J::Array(dependencies));
+    artifact.insert("metadata".into(), J::Object(stack_metadata(app, index)));
+    artifact.insert(
+        "displayName".into(),
+        J::String(app.tree.path(stack.node).joined()),
+    );
+    (asset_artifact, J::Object(artifact))
+}
+
+/// The stack artifact's `properties`: template, tags and the bootstrap roles it deploys with.
+fn stack_properties(
+    app: &App,
+    index: usize,
+    template_file: &str,
+    template_hash: &str,
+) -> JMap<String, J> {
+    let syn = synthesizer_of(app, index);
+    let stack = &app.stacks[index];
     let mut props = JMap::new();
     props.insert("templateFile".into(), J::String(template_file.into()));
     props.insert(
@@ -172,27 +205,7 @@ pub(super) fn stack_artifacts(
         "lookupRole".into(),
         json!({"arn": syn.role("lookup"), "requiresBootstrapStackVersion": LOOKUP_ROLE_BOOTSTRAP_VERSION, "bootstrapStackVersionSsmParameter": syn.version_parameter()}),
     );
-    let mut dependencies: Vec<J> = stack
-        .dependencies
-        .iter()
-        .map(|d| J::String(app.stacks[*d].name.clone()))
-        .collect();
-    dependencies.push(J::String(format!("{}.assets", stack.name)));
-
-    let mut artifact = JMap::new();
-    artifact.insert("type".into(), J::String("aws:cloudformation:stack".into()));
-    artifact.insert(
-        "environment".into(),
-        J::String(format!("aws://{}/{}", stack.env.account, stack.env.region)),
-    );
-    artifact.insert("properties".into(), J::Object(props));
-    artifact.insert("dependencies".into(), J::Array(dependencies));
-    artifact.insert("metadata".into(), J::Object(stack_metadata(app, index)));
-    artifact.insert(
-        "displayName".into(),
-        J::String(app.tree.path(stack.node).joined()),
-    );
-    (asset_artifact, J::Object(artifact))
+    props
 }
 
 fn stack_metadata(app: &App, index: usize) -> JMap<String, J> {

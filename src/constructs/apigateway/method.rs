@@ -241,55 +241,7 @@ pub fn add_method(
 ) -> NodeId {
     let http_method = http_method.to_uppercase();
     let node = app.construct(resource.node, &http_method);
-    let env = app.stack(app.stack_ref(node)).env.clone();
-    let service_uri = |service: &str, path: &str| {
-        concat([
-            Value::from("arn:"),
-            Pseudo::Partition.into(),
-            format!(":apigateway:{}:{service}:path/{path}", env.region).into(),
-        ])
-    };
-    let rendered = match integration {
-        Integration::Lambda(function) => {
-            add_lambda_permissions(app, api, resource, node, &http_method, function);
-            RenderedIntegration {
-                kind: "AWS_PROXY",
-                uri: Some(concat([
-                    service_uri("lambda", "2015-03-31/functions/"),
-                    function.arn(),
-                    "/invocations".into(),
-                ])),
-                integration_http_method: Some("POST".into()),
-                request_parameters: None,
-                request_templates: None,
-                integration_responses: Vec::new(),
-                credentials: None,
-            }
-        }
-        Integration::Aws(a) => RenderedIntegration {
-            kind: "AWS",
-            uri: Some(service_uri(&a.service, &a.path)),
-            integration_http_method: Some(a.integration_http_method),
-            request_parameters: (!a.request_parameters.is_empty())
-                .then(|| string_map(&a.request_parameters)),
-            request_templates: None,
-            integration_responses: a.integration_responses,
-            credentials: a.credentials_role_arn,
-        },
-        Integration::Mock {
-            request_templates,
-            integration_responses,
-        } => RenderedIntegration {
-            kind: "MOCK",
-            uri: None,
-            integration_http_method: None,
-            request_parameters: None,
-            request_templates: (!request_templates.is_empty())
-                .then(|| string_map(&request_templates)),
-            integration_responses,
-            credentials: None,
-        },
-    };
+    let rendered = render_integration(app, api, resource, node, &http_method, integration);
     let authorization_type = options.authorization_type.clone().unwrap_or_else(|| {
         if options.authorizer_id.is_some() {
             "CUSTOM".into()
@@ -335,6 +287,67 @@ pub fn add_method(
     };
     api.add_hash_component(app, component, method);
     method
+}
+
+/// The method's integration: a Lambda proxy (with its invoke permissions), an AWS service,
+/// or a mock.
+fn render_integration(
+    app: &mut App,
+    api: &RestApi,
+    resource: &ApiResource,
+    node: NodeId,
+    http_method: &str,
+    integration: Integration,
+) -> RenderedIntegration {
+    let env = app.stack(app.stack_ref(node)).env.clone();
+    let service_uri = |service: &str, path: &str| {
+        concat([
+            Value::from("arn:"),
+            Pseudo::Partition.into(),
+            format!(":apigateway:{}:{service}:path/{path}", env.region).into(),
+        ])
+    };
+    match integration {
+        Integration::Lambda(function) => {
+            add_lambda_permissions(app, api, resource, node, http_method, function);
+            RenderedIntegration {
+                kind: "AWS_PROXY",
+                uri: Some(concat([
+                    service_uri("lambda", "2015-03-31/functions/"),
+                    function.arn(),
+                    "/invocations".into(),
+                ])),
+                integration_http_method: Some("POST".into()),
+                request_parameters: None,
+                request_templates: None,
+                integration_responses: Vec::new(),
+                credentials: None,
+            }
+        }
+        Integration::Aws(a) => RenderedIntegration {
+            kind: "AWS",
+            uri: Some(service_uri(&a.service, &a.path)),
+            integration_http_method: Some(a.integration_http_method),
+            request_parameters: (!a.request_parameters.is_empty())
+                .then(|| string_map(&a.request_parameters)),
+            request_templates: None,
+            integration_responses: a.integration_responses,
+            credentials: a.credentials_role_arn,
+        },
+        Integration::Mock {
+            request_templates,
+            integration_responses,
+        } => RenderedIntegration {
+            kind: "MOCK",
+            uri: None,
+            integration_http_method: None,
+            request_parameters: None,
+            request_templates: (!request_templates.is_empty())
+                .then(|| string_map(&request_templates)),
+            integration_responses,
+            credentials: None,
+        },
+    }
 }
 
 /// The two permissions a Lambda integration adds under its method: the deployed API and the

@@ -165,6 +165,21 @@ pub fn build(
 
 /// The environment every API function gets, then the route's own, then the configured extras.
 fn environment(s: &StackCtx, route: &Route) -> IndexMap<String, Value> {
+    let mut env = shared_environment(s);
+    for (key, source) in route.env {
+        env.insert(key.to_string(), route_value(s, source));
+    }
+    for (k, v) in &s.ctx.cfg.additional_lambda_environment_vars {
+        env.insert(k.to_string(), v.as_str().into());
+    }
+    if s.ctx.is_iso() {
+        add_iso_ca_bundle(&mut env);
+    }
+    env
+}
+
+/// What every API function gets: the tables, the system tag and the IAM settings.
+fn shared_environment(s: &StackCtx) -> IndexMap<String, Value> {
     let cfg = s.ctx.cfg;
     let iam = s.inputs.iam;
     let mut env: IndexMap<String, Value> = IndexMap::new();
@@ -222,41 +237,38 @@ fn environment(s: &StackCtx, route: &Route) -> IndexMap<String, Value> {
         "IAM_RESOURCE_PREFIX",
         cfg.iam_resource_prefix.as_str().into(),
     );
-    for (key, source) in route.env {
-        let value = match source {
-            Env::DataBucket => s.ctx.bucket_name(&cfg.data_bucket_name).into(),
-            Env::ConfigBucket => s.ctx.bucket_name(&cfg.config_bucket_name).into(),
-            Env::LogsBucket => s.ctx.bucket_name(&cfg.logs_bucket_name).into(),
-            Env::NotebookParamsFile => cfg.notebook_parameters_file_name.as_str().into(),
-            Env::DeploymentEnvironment => DEPLOYMENT_ENVIRONMENT_NAME.into(),
-            Env::NotebookRoleArn => iam.notebook_role_arn.clone(),
-            Env::AppRoleArn => iam.app_role_arn.clone(),
-            Env::NewUserSuspension => if cfg.new_users_suspended {
-                "True"
-            } else {
-                "False"
-            }
-            .into(),
-            Env::EmrSecurityConfiguration => cfg.emr_security_config_name.as_str().into(),
-            Env::EmrEc2RoleName => or_empty(Some(&iam.emr_ec2_role_name)),
-            Env::EmrServiceRoleName => or_empty(Some(&iam.emr_service_role_name)),
-            Env::EmrEc2SshKey => cfg.emr_ec2_ssh_key.as_str().into(),
-            Env::EndpointConfigInstanceConstraintPolicyArn => {
-                or_empty(iam.endpoint_config_instance_constraint_policy_arn.as_ref())
-            }
-            Env::JobInstanceConstraintPolicyArn => {
-                or_empty(iam.job_instance_constraint_policy_arn.as_ref())
-            }
-        };
-        put(key, value);
-    }
-    for (k, v) in &cfg.additional_lambda_environment_vars {
-        put(k, v.as_str().into());
-    }
-    if s.ctx.is_iso() {
-        add_iso_ca_bundle(&mut env);
-    }
     env
+}
+
+/// The value of one of a route's own variables.
+fn route_value(s: &StackCtx, source: &Env) -> Value {
+    let cfg = s.ctx.cfg;
+    let iam = s.inputs.iam;
+    match source {
+        Env::DataBucket => s.ctx.bucket_name(&cfg.data_bucket_name).into(),
+        Env::ConfigBucket => s.ctx.bucket_name(&cfg.config_bucket_name).into(),
+        Env::LogsBucket => s.ctx.bucket_name(&cfg.logs_bucket_name).into(),
+        Env::NotebookParamsFile => cfg.notebook_parameters_file_name.as_str().into(),
+        Env::DeploymentEnvironment => DEPLOYMENT_ENVIRONMENT_NAME.into(),
+        Env::NotebookRoleArn => iam.notebook_role_arn.clone(),
+        Env::AppRoleArn => iam.app_role_arn.clone(),
+        Env::NewUserSuspension => if cfg.new_users_suspended {
+            "True"
+        } else {
+            "False"
+        }
+        .into(),
+        Env::EmrSecurityConfiguration => cfg.emr_security_config_name.as_str().into(),
+        Env::EmrEc2RoleName => or_empty(Some(&iam.emr_ec2_role_name)),
+        Env::EmrServiceRoleName => or_empty(Some(&iam.emr_service_role_name)),
+        Env::EmrEc2SshKey => cfg.emr_ec2_ssh_key.as_str().into(),
+        Env::EndpointConfigInstanceConstraintPolicyArn => {
+            or_empty(iam.endpoint_config_instance_constraint_policy_arn.as_ref())
+        }
+        Env::JobInstanceConstraintPolicyArn => {
+            or_empty(iam.job_instance_constraint_policy_arn.as_ref())
+        }
+    }
 }
 
 /// One route: its function, the resources of its path (each new one with a preflight), and the

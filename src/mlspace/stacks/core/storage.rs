@@ -235,6 +235,13 @@ pub fn tables(app: &mut App, scope: NodeId, ctx: &Ctx, inputs: &CoreInputs) {
         } else {
             TableEncryption::AwsManaged
         };
+    for (id, table) in table_definitions(cfg) {
+        table.encryption(encryption.clone()).add(app, scope, id);
+    }
+}
+
+/// Each table's construct id and its keys and indexes, in the TS app's order.
+fn table_definitions(cfg: &Config) -> Vec<(&'static str, Table)> {
     let s = Attribute::string;
     let reverse = |t: Table, partition: &str, sort: &str| {
         t.global_index(
@@ -244,7 +251,7 @@ pub fn tables(app: &mut App, scope: NodeId, ctx: &Ctx, inputs: &CoreInputs) {
             Projection::KeysOnly,
         )
     };
-    let tables: Vec<(&str, Table)> = vec![
+    vec![
         (
             "mlspace-ddb-datasets",
             Table::new(&cfg.datasets_table_name, s("scope")).sort_key(s("name")),
@@ -315,8 +322,5 @@ pub fn tables(app: &mut App, scope: NodeId, ctx: &Ctx, inputs: &CoreInputs) {
             Table::new(&cfg.app_configuration_table_name, s("configScope"))
                 .sort_key(Attribute::number("versionId")),
         ),
-    ];
-    for (id, table) in tables {
-        table.encryption(encryption.clone()).add(app, scope, id);
-    }
+    ]
 }
