@@ -1,7 +1,8 @@
 //! mlspace-kms: the key that encrypts MLSpace's buckets, tables and notebooks, unless an
 //! existing key is configured (EXISTING_KMS_MASTER_KEY_ARN).
-use crate::cdk::{concat, App, NodeId, Pseudo, RemovalPolicy, Resource, StackRef, Value};
+use crate::cdk::{concat, App, NodeId, Pseudo, RemovalPolicy, StackRef, Value};
 use crate::constructs::iam::{policy_document, Principal, Statement};
+use crate::constructs::kms::{key, KeyProps};
 use crate::mlspace::app::Ctx;
 
 /// The MLSpace key as the other stacks see it.
@@ -68,36 +69,21 @@ pub fn build(app: &mut App, stack: StackRef, ctx: &Ctx) -> KmsOutputs {
             .on_all(),
     ]);
 
-    let key_scope = app.construct(stack.node, "mlspace-kms-key");
-    let mut key = Resource::new(
-        "AWS::KMS::Key",
-        crate::cdk::app::props([
-            (
-                "Description",
-                Some("KMS key for encrypting the objects in an S3 bucket".into()),
-            ),
-            ("EnableKeyRotation", Some(false.into())),
-            ("KeyPolicy", Some(policy)),
-        ]),
-    );
-    key.removal_policy(RemovalPolicy::Retain);
-    let key = app.resource(key_scope, "Resource", key);
-
-    let alias_scope = app.construct(key_scope, "Alias");
-    app.resource(
-        alias_scope,
-        "Resource",
-        Resource::new(
-            "AWS::KMS::Alias",
-            crate::cdk::app::props([
-                ("AliasName", Some("alias/mlspace-key".into())),
-                ("TargetKeyId", Some(Value::get_att(key, "Arn"))),
-            ]),
-        ),
+    let key = key(
+        app,
+        stack.node,
+        "mlspace-kms-key",
+        KeyProps {
+            description: Some("KMS key for encrypting the objects in an S3 bucket".into()),
+            enable_key_rotation: false,
+            policy,
+            alias: Some("alias/mlspace-key".into()),
+            removal_policy: RemovalPolicy::Retain,
+        },
     );
     KmsOutputs {
-        key: Some(key),
-        key_arn: Value::get_att(key, "Arn"),
-        key_id: Value::Ref(key),
+        key: Some(key.resource),
+        key_arn: key.arn(),
+        key_id: key.key_id(),
     }
 }

@@ -17,6 +17,8 @@ use crate::cdk::{App, NodeId, Resource, StackRef, Value};
 use crate::constructs::custom_resources::{aws_custom_resource, AwsCustomResourceProps, SdkCall};
 use crate::constructs::handlers::{HandlerCode, HandlerKind};
 use crate::constructs::s3_deployment::DeploymentHandler;
+use crate::constructs::sns;
+use crate::constructs::ssm::string_parameter as ssm_parameter;
 use crate::map;
 use crate::mlspace::app::Ctx;
 use crate::mlspace::run::RunError;
@@ -89,7 +91,7 @@ pub fn build(
     let terminator = event_functions::resource_terminator(app, &functions)?;
 
     let logs_bucket = storage::logs_bucket(app, scope, ctx, &inputs, access_logs.as_ref());
-    storage::trail(app, scope, ctx, &logs_bucket);
+    storage::cloudtrail(app, scope, ctx, &logs_bucket);
     storage::tables(app, scope, ctx, &inputs);
 
     on_deploy::initial_app_config(app, scope, ctx, &calls, &on_deploy)?;
@@ -162,43 +164,14 @@ fn env(pairs: Vec<(&str, Value)>) -> Vec<(String, Value)> {
 
 /// The notification topic and its e-mail subscription (NOTIFICATION_DISTRO).
 fn notification_topic(app: &mut App, scope: NodeId, email: &str) {
-    let topic_scope = app.construct(scope, "mlspace-topic");
-    let topic = app.resource(
-        topic_scope,
-        "Resource",
-        Resource::new("AWS::SNS::Topic", Default::default()),
-    );
-    let subscription = app.construct(scope, "Subscription");
-    let properties = props([
-        ("Endpoint", Some(email.into())),
-        ("Protocol", Some("email".into())),
-        ("TopicArn", Some(Value::Ref(topic))),
-    ]);
-    app.resource(
-        subscription,
-        "Resource",
-        Resource::new("AWS::SNS::Subscription", properties),
-    );
+    let topic = sns::topic(app, scope, "mlspace-topic");
+    // compat: MLSpace creates the subscription in the stack, beside the topic, not below it.
+    sns::email_subscription(app, scope, "Subscription", topic, email);
 }
 
 /// An asset error, with what the asset was for.
 fn asset_error(what: &'static str) -> impl Fn(crate::cdk::assets::AssetError) -> RunError {
     move |e| RunError::Asset(format!("mlspace-core {what}: {e}"))
-}
-
-/// `new ssm.StringParameter(scope, id, {parameterName, stringValue})`.
-fn ssm_parameter(app: &mut App, scope: NodeId, id: &str, name: &str, value: Value) -> NodeId {
-    let construct = app.construct(scope, id);
-    let properties = props([
-        ("Name", Some(name.into())),
-        ("Type", Some("String".into())),
-        ("Value", Some(value)),
-    ]);
-    app.resource(
-        construct,
-        "Resource",
-        Resource::new("AWS::SSM::Parameter", properties),
-    )
 }
 
 /// The EMR security configuration: instance metadata v2 only, one hop.

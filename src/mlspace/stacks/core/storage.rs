@@ -1,9 +1,9 @@
 //! The state of MLSpace: its buckets, tables and audit trail. Logical ids, names and removal
 //! policies are those of the TS app, so an existing deployment keeps its data.
-use crate::cdk::app::props;
 use crate::cdk::RemovalPolicy;
-use crate::cdk::{App, NodeId, Resource, Value};
+use crate::cdk::{App, NodeId};
 use crate::config::Config;
+use crate::constructs::cloudtrail::{trail, TrailProps};
 use crate::constructs::dynamodb::{Attribute, Projection, Table, TableEncryption};
 use crate::constructs::iam::{Principal, Statement};
 use crate::constructs::s3::{bucket, Bucket, BucketEncryption, BucketProps, CorsRule};
@@ -198,26 +198,23 @@ pub fn logs_bucket(
 
 /// `mlspace-cloudtrail`, a multi-region trail into the logs bucket, when
 /// CREATE_MLSPACE_CLOUDTRAIL_TRAIL. The trail's bucket statements join the bucket policy.
-pub fn trail(app: &mut App, scope: NodeId, ctx: &Ctx, logs: &Bucket) {
+pub fn cloudtrail(app: &mut App, scope: NodeId, ctx: &Ctx, logs: &Bucket) {
     if !ctx.cfg.create_mlspace_cloudtrail_trail {
         return;
     }
-    let construct = app.construct(scope, "mlspace-cloudtrail");
     let objects = format!("AWSLogs/{}/*", ctx.cfg.aws_account);
     allow_log_delivery(app, logs, "cloudtrail.amazonaws.com", &objects);
-    let properties = props([
-        ("EnableLogFileValidation", Some(true.into())),
-        ("EventSelectors", Some(Value::List(Vec::new()))),
-        ("IncludeGlobalServiceEvents", Some(true.into())),
-        ("IsLogging", Some(true.into())),
-        ("IsMultiRegionTrail", Some(true.into())),
-        ("S3BucketName", Some(logs.name())),
-        ("TrailName", Some("mlspace-cloudtrail".into())),
-    ]);
-    let trail = app.resource(
-        construct,
-        "Resource",
-        Resource::new("AWS::CloudTrail::Trail", properties),
+    let trail = trail(
+        app,
+        scope,
+        "mlspace-cloudtrail",
+        TrailProps {
+            trail_name: "mlspace-cloudtrail".into(),
+            bucket_name: logs.name(),
+            multi_region: true,
+            include_global_service_events: true,
+            enable_file_validation: true,
+        },
     );
     if let Some(policy) = logs.policy_resource(app) {
         app.add_depends_on(trail, policy);
