@@ -168,3 +168,54 @@ pub fn build(app: &mut App, ctx: &Ctx) -> Result<(), super::run::RunError> {
     super::permissions_boundary::apply_permissions_boundary(app, ctx.cfg);
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::stacks::testing::{app_templates, resources};
+
+    #[test]
+    fn builds_every_stack_in_process() {
+        let templates = app_templates("");
+        let mut names: Vec<&str> = templates.keys().map(String::as_str).collect();
+        names.sort();
+        let mut expected = vec![
+            "mlspace-vpc",
+            "mlspace-kms",
+            "mlspace-iam",
+            "mlspace-core",
+            "mlspace-sagemaker",
+            "mlspace-web-tier",
+            "mlspace-api-deployment",
+        ];
+        expected.extend(super::API_STACKS.iter().map(|(id, _)| *id));
+        expected.sort();
+        assert_eq!(names, expected);
+    }
+
+    /// The sagemaker stack (its module reads the lifecycle scripts from the tree while it
+    /// builds, so it is tested through the whole app).
+    #[test]
+    fn sagemaker_holds_the_notebook_lifecycle_config() {
+        let templates = app_templates(r#""MLSPACE_LIFECYCLE_CONFIG_NAME": "test-lifecycle""#);
+        let t = &templates["mlspace-sagemaker"];
+        let configs = resources(t, "AWS::SageMaker::NotebookInstanceLifecycleConfig");
+        assert_eq!(configs.len(), 1);
+        let p = &configs.values().next().unwrap()["Properties"];
+        assert_eq!(p["NotebookInstanceLifecycleConfigName"], "test-lifecycle");
+        // The tree's scripts, with the data bucket of this deployment put in.
+        let on_create = p["OnCreate"][0]["Content"]["Fn::Base64"].as_str().unwrap();
+        assert!(
+            on_create.contains("s3://mlspace-data-123456789012/"),
+            "{on_create}"
+        );
+        let on_start = p["OnStart"][0]["Content"]["Fn::Base64"].as_str().unwrap();
+        assert!(on_start.starts_with("#!/bin/bash"), "{on_start}");
+    }
+
+    #[test]
+    fn translate_is_left_out_where_it_is_not_offered() {
+        let templates = app_templates(r#""AWS_REGION": "us-isob-east-1""#);
+        assert!(!templates.contains_key("mlspace-translate-apis"));
+        assert!(templates.contains_key("mlspace-admin-apis"));
+    }
+}

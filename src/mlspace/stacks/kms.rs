@@ -87,3 +87,51 @@ pub fn build(app: &mut App, stack: StackRef, ctx: &Ctx) -> KmsOutputs {
         key_id: key.key_id(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{json, Value as J};
+
+    use super::super::testing::{config, ctx, property_values, resources, stack, templates};
+    use crate::cdk::App;
+
+    fn kms(extra: &str) -> (J, super::KmsOutputs) {
+        let cfg = config(extra);
+        let ctx = ctx(&cfg);
+        let mut app = App::new(Default::default());
+        let s = stack(&mut app, &ctx, "mlspace-kms");
+        let outputs = super::build(&mut app, s, &ctx);
+        (templates(app).remove("mlspace-kms").unwrap(), outputs)
+    }
+
+    #[test]
+    fn creates_a_retained_key_the_key_manager_administers() {
+        let (t, outputs) = kms("");
+        let keys = resources(&t, "AWS::KMS::Key");
+        assert_eq!(keys.len(), 1);
+        let key = keys.values().next().unwrap();
+        assert_eq!(key["DeletionPolicy"], "Retain");
+        let policy = key["Properties"]["KeyPolicy"].to_string();
+        assert!(policy.contains(":role/Admin"), "{policy}");
+        assert!(policy.contains("kms:ScheduleKeyDeletion"), "{policy}");
+        assert_eq!(
+            property_values(&t, "AWS::KMS::Alias", "AliasName"),
+            vec![json!("alias/mlspace-key")]
+        );
+        assert!(outputs.key.is_some());
+    }
+
+    #[test]
+    fn an_existing_key_is_referenced_by_arn() {
+        let arn = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        let (t, outputs) = kms(&format!(r#""EXISTING_KMS_MASTER_KEY_ARN": "{arn}""#));
+        assert!(resources(&t, "AWS::KMS::Key").is_empty());
+        assert!(resources(&t, "AWS::KMS::Alias").is_empty());
+        assert!(outputs.key.is_none());
+        assert_eq!(outputs.key_arn, arn.into());
+        assert_eq!(
+            outputs.key_id,
+            "1234abcd-12ab-34cd-56ef-1234567890ab".into()
+        );
+    }
+}

@@ -9,4 +9,4 @@ pub mod vpc;
 pub mod web_tier;
 
 #[cfg(test)]
-mod testing;
+pub(crate) mod testing;

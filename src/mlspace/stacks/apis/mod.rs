@@ -363,3 +363,62 @@ fn resource_at(app: &App, parent: &ApiResource, node: NodeId, part: &str) -> Api
         default_cors: None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use serde_json::Value as J;
+
+    use super::super::testing::{app_templates, property_values, resources};
+    use super::{routes_of, ApiKind};
+    use crate::mlspace::app::API_STACKS;
+
+    #[test]
+    fn each_api_stack_holds_one_function_per_route_with_its_method() {
+        let templates = app_templates("");
+        for (id, kind) in API_STACKS {
+            let t = &templates[*id];
+            let expected: BTreeSet<String> = routes_of(*kind).map(|r| r.function_id()).collect();
+            let names: BTreeSet<String> =
+                property_values(t, "AWS::Lambda::Function", "FunctionName")
+                    .iter()
+                    .map(|n| n.as_str().unwrap().to_string())
+                    .collect();
+            assert_eq!(names, expected, "{id}");
+            let methods = resources(t, "AWS::ApiGateway::Method")
+                .into_values()
+                .filter(|m| m["Properties"]["HttpMethod"] != "OPTIONS")
+                .count();
+            assert_eq!(methods, routes_of(*kind).count(), "{id}");
+        }
+    }
+
+    #[test]
+    fn public_routes_skip_the_authorizer_and_system_routes_use_the_system_role() {
+        let templates = app_templates("");
+        let t = &templates["mlspace-app-config-apis"];
+        let auth: Vec<J> = resources(t, "AWS::ApiGateway::Method")
+            .into_values()
+            .filter(|m| m["Properties"]["HttpMethod"] != "OPTIONS")
+            .map(|m| m["Properties"]["AuthorizationType"].clone())
+            .collect();
+        assert!(auth.iter().any(|a| a == "NONE"), "{auth:?}");
+        assert!(auth.iter().any(|a| a == "CUSTOM"), "{auth:?}");
+        // Each function runs as the system role exactly when its route says so.
+        let t = &templates["mlspace-project-apis"];
+        for route in routes_of(ApiKind::Projects) {
+            let function = resources(t, "AWS::Lambda::Function")
+                .into_values()
+                .find(|f| f["Properties"]["FunctionName"] == route.function_id().as_str())
+                .unwrap();
+            let role = function["Properties"]["Role"].to_string();
+            let expected = if route.system_role {
+                "mlspacesystemrole"
+            } else {
+                "mlspaceapprole"
+            };
+            assert!(role.contains(expected), "{}: {role}", route.function_id());
+        }
+    }
+}

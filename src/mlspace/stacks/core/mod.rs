@@ -192,3 +192,76 @@ fn emr_security_configuration(app: &mut App, scope: NodeId, name: &str) {
         Resource::new("AWS::EMR::SecurityConfiguration", properties),
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{json, Value as J};
+
+    use super::super::testing::{app_templates, property_values, resources};
+
+    fn core(extra: &str) -> J {
+        app_templates(extra).remove("mlspace-core").unwrap()
+    }
+
+    fn function_names(t: &J) -> Vec<J> {
+        property_values(t, "AWS::Lambda::Function", "FunctionName")
+    }
+
+    #[test]
+    fn holds_the_tables_buckets_trail_and_system_functions() {
+        let t = core("");
+        assert_eq!(resources(&t, "AWS::DynamoDB::Table").len(), 12);
+        assert_eq!(resources(&t, "AWS::CloudTrail::Trail").len(), 1);
+        assert!(resources(&t, "AWS::SNS::Topic").is_empty());
+        let buckets = property_values(&t, "AWS::S3::Bucket", "BucketName");
+        for bucket in ["mlspace-data", "mlspace-config", "mlspace-website"] {
+            assert!(
+                buckets.contains(&json!(format!("{bucket}-123456789012"))),
+                "{bucket} in {buckets:?}"
+            );
+        }
+        let names = function_names(&t);
+        for name in [
+            "mls-lambda-app-config-deployment",
+            "mls-lambda-permission-cleanup",
+            "mls-lambda-dr-attach-policies-on-deploy",
+            "mls-lambda-instance-kms-conditions",
+            "mls-lambda-s3-notifier",
+            "mls-lambda-resource-terminator",
+            "mls-lambda-resource-metadata",
+        ] {
+            assert!(names.contains(&json!(name)), "{name} in {names:?}");
+        }
+        let parameters = property_values(&t, "AWS::SSM::Parameter", "Name");
+        assert!(parameters.contains(&json!("notebook-param-notebook-role-arn")));
+        assert_eq!(
+            resources(&t, "Custom::CDKBucketDeployment").len(),
+            2,
+            "config files and example notebooks"
+        );
+    }
+
+    #[test]
+    fn notification_distro_adds_a_topic_and_trail_setting_removes_the_trail() {
+        let t = core(
+            r#""NOTIFICATION_DISTRO": "ops@example.com",
+            "CREATE_MLSPACE_CLOUDTRAIL_TRAIL": false"#,
+        );
+        assert_eq!(resources(&t, "AWS::SNS::Topic").len(), 1);
+        assert_eq!(
+            property_values(&t, "AWS::SNS::Subscription", "Endpoint"),
+            vec![json!("ops@example.com")]
+        );
+        assert!(resources(&t, "AWS::CloudTrail::Trail").is_empty());
+    }
+
+    #[test]
+    fn the_terminator_runs_every_termination_interval() {
+        let t = core(r#""RESOURCE_TERMINATION_INTERVAL": 30"#);
+        let schedules = property_values(&t, "AWS::Events::Rule", "ScheduleExpression");
+        assert!(
+            schedules.contains(&json!("rate(30 minutes)")),
+            "{schedules:?}"
+        );
+    }
+}

@@ -152,3 +152,55 @@ fn mlspace_api(app: &mut App, stack: StackRef, access_log: Option<(Value, String
         },
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{json, Value as J};
+
+    use super::super::testing::{app_templates, property_values, resources};
+
+    fn web(extra: &str) -> J {
+        app_templates(extra).remove("mlspace-web-tier").unwrap()
+    }
+
+    fn authorizer_env(t: &J) -> J {
+        resources(t, "AWS::Lambda::Function")
+            .into_values()
+            .find(|f| f["Properties"]["FunctionName"] == "mls-lambda-authorizer")
+            .expect("the authorizer function")["Properties"]["Environment"]["Variables"]
+            .clone()
+    }
+
+    #[test]
+    fn holds_the_api_its_authorizer_and_the_website_methods() {
+        let t = web("");
+        assert_eq!(
+            property_values(&t, "AWS::ApiGateway::RestApi", "Name"),
+            vec![json!("MLSpace API")]
+        );
+        assert_eq!(resources(&t, "AWS::ApiGateway::Authorizer").len(), 1);
+        assert_eq!(
+            property_values(&t, "AWS::Logs::LogGroup", "LogGroupName"),
+            vec![json!(super::ACCESS_LOG_GROUP_NAME)]
+        );
+        let gets = resources(&t, "AWS::ApiGateway::Method")
+            .into_values()
+            .filter(|m| {
+                m["Properties"]["HttpMethod"] == "GET"
+                    && m["Properties"]["Integration"]["Type"] == "AWS"
+            })
+            .count();
+        assert_eq!(gets, 2, "index.html and {{proxy+}}");
+        let env = authorizer_env(&t);
+        assert_eq!(env["OIDC_URL"], "https://idp.example.com");
+        assert_eq!(env["OIDC_VERIFY_SSL"], "True");
+    }
+
+    #[test]
+    fn internal_oidc_url_and_no_access_logging() {
+        let t =
+            web(r#""INTERNAL_OIDC_URL": "https://idp.internal", "ENABLE_ACCESS_LOGGING": false"#);
+        assert_eq!(authorizer_env(&t)["OIDC_URL"], "https://idp.internal");
+        assert!(resources(&t, "AWS::Logs::LogGroup").is_empty());
+    }
+}
