@@ -3,7 +3,8 @@ use std::path::PathBuf;
 
 use crate::cdk::assets::{AssetOptions, AssetSource, PlannedAsset};
 use crate::cdk::{App, Environment, StackRef};
-use crate::config::Config;
+use crate::config::{Architecture, Config};
+use crate::constructs::lambda;
 
 use super::stacks::{api_deployment, apis, core, iam, kms, sagemaker, vpc, web_tier};
 
@@ -25,6 +26,13 @@ impl Ctx<'_> {
     }
     pub fn translate_enabled(&self) -> bool {
         self.cfg.translate_enabled()
+    }
+    /// LAMBDA_ARCHITECTURE, as the Lambda constructs take it.
+    pub fn lambda_architecture(&self) -> lambda::Architecture {
+        match self.cfg.lambda_architecture {
+            Architecture::X86_64 => lambda::Architecture::X86_64,
+            Architecture::Arm64 => lambda::Architecture::Arm64,
+        }
     }
     /// `<name>-<account>`: bucket names are made unique by the account id.
     pub fn bucket_name(&self, base: &str) -> String {
@@ -171,6 +179,8 @@ pub fn build(app: &mut App, ctx: &Ctx) -> Result<(), super::run::RunError> {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::super::stacks::testing::{app_templates, resources};
 
     #[test]
@@ -210,6 +220,23 @@ mod tests {
         );
         let on_start = p["OnStart"][0]["Content"]["Fn::Base64"].as_str().unwrap();
         assert!(on_start.starts_with("#!/bin/bash"), "{on_start}");
+    }
+
+    #[test]
+    fn every_function_runs_on_the_configured_architecture() {
+        let templates = app_templates(r#""LAMBDA_ARCHITECTURE": "arm64""#);
+        let mut functions = 0;
+        for t in templates.values() {
+            for f in resources(t, "AWS::Lambda::Function").values() {
+                // MLSpace's own functions; the custom-resource handlers are not checked here.
+                let name = f["Properties"]["FunctionName"].as_str().unwrap_or("");
+                if name.starts_with("mls-lambda-") {
+                    assert_eq!(f["Properties"]["Architectures"], json!(["arm64"]), "{name}");
+                    functions += 1;
+                }
+            }
+        }
+        assert!(functions > 50, "{functions} MLSpace functions");
     }
 
     #[test]

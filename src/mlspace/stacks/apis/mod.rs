@@ -288,7 +288,7 @@ fn add_route(app: &mut App, stack: StackRef, s: &mut StackCtx, route: &Route) {
         FunctionProps {
             function_name: Some(function_id.clone().into()),
             runtime: cfg.lambda_runtime.clone(),
-            architecture: Some(cfg.lambda_architecture.name().to_string()),
+            architecture: Some(s.ctx.lambda_architecture()),
             handler: route.handler(),
             description: Some(route.description.to_string()),
             environment: environment(s, route),

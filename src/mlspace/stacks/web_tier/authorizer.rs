@@ -64,7 +64,7 @@ pub(super) fn function(
         "MLSpaceAuthorizerLambda",
         FunctionProps {
             runtime: cfg.lambda_runtime.clone(),
-            architecture: Some(cfg.lambda_architecture.name().into()),
+            architecture: Some(ctx.lambda_architecture()),
             handler: "ml_space_lambda.authorizer.lambda_function.lambda_handler".into(),
             function_name: Some("mls-lambda-authorizer".into()),
             description: Some("MLSpace Authentication and Authorization Lambda".into()),
