@@ -353,6 +353,13 @@ pub fn gateway_service_name(service: &str) -> Value {
     ])
 }
 
+/// Whether an interface endpoint answers for the service's public DNS name in the VPC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrivateDns {
+    Enabled,
+    Disabled,
+}
+
 /// `vpc.addInterfaceEndpoint(id, {service, privateDnsEnabled})`: an endpoint in the private
 /// subnets (one per zone) with its own security group open to the VPC on port 443.
 pub fn add_interface_endpoint(
@@ -360,7 +367,7 @@ pub fn add_interface_endpoint(
     vpc: &Vpc,
     id: &str,
     service_name: &str,
-    private_dns: bool,
+    private_dns: PrivateDns,
 ) -> NodeId {
     const PORT: u32 = 443;
     let node = app.construct(vpc.node, id);
@@ -402,7 +409,10 @@ pub fn add_interface_endpoint(
         }
     }
     let properties = props([
-        ("PrivateDnsEnabled", Some(private_dns.into())),
+        (
+            "PrivateDnsEnabled",
+            Some((private_dns == PrivateDns::Enabled).into()),
+        ),
         (
             "SecurityGroupIds",
             Some(crate::list![Value::get_att(sg, "GroupId")]),

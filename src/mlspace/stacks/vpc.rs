@@ -148,7 +148,7 @@ fn add_endpoints(app: &mut App, vpc: &ec2::Vpc, cfg: &Config) {
         ec2::add_gateway_endpoint(app, vpc, "mlspace-ddb-gateway-endpoint", "dynamodb");
     }
     let interface = |app: &mut App, id: &str, service: String| {
-        ec2::add_interface_endpoint(app, vpc, id, &service, true);
+        ec2::add_interface_endpoint(app, vpc, id, &service, ec2::PrivateDns::Enabled);
     };
     if !is_iso {
         interface(
