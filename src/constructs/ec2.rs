@@ -107,96 +107,14 @@ pub fn vpc(app: &mut App, scope: NodeId, id: &str, p: &VpcProps) -> Result<Vpc, 
     let resource = app.resource(node, "Resource", Resource::new("AWS::EC2::VPC", vpc_props));
     let vpc_id = Value::Ref(resource);
 
-    // compat: blocks are handed out in order, subnet group by subnet group, zone by zone.
-    let mut next: u64 = base as u64;
-    let end = base as u64 + (1u64 << (32 - base_mask));
-    let mut public_subnets = Vec::new();
-    let mut private_subnets = Vec::new();
-    for config in &p.subnets {
-        for (i, az) in p.availability_zones.iter().enumerate() {
-            let size = 1u64 << (32 - config.cidr_mask as u64);
-            next = next.div_ceil(size) * size;
-            if next + size > end {
-                return Err(VpcError::NoSpace {
-                    path,
-                    cidr: p.cidr.clone(),
-                });
-            }
-            let cidr = format!("{}/{}", format_ip(next as u32), config.cidr_mask);
-            next += size;
-            let subnet = subnet(
-                app,
-                node,
-                &format!("{}Subnet{}", config.name, i + 1),
-                &vpc_id,
-                az,
-                &cidr,
-                config,
-            );
-            match config.kind {
-                SubnetKind::Public => public_subnets.push(subnet),
-                SubnetKind::Private => private_subnets.push(subnet),
-            }
-        }
-    }
-
+    let (public_subnets, private_subnets) = subnets(app, node, &vpc_id, p, (base, base_mask))?;
     if !public_subnets.is_empty() {
-        let igw = app.resource(
-            node,
-            "IGW",
-            Resource::new(
-                "AWS::EC2::InternetGateway",
-                props([("Tags", Some(name_tag(app, node)))]),
-            ),
-        );
-        let attachment = app.resource(
-            node,
-            "VPCGW",
-            Resource::new(
-                "AWS::EC2::VPCGatewayAttachment",
-                props([
-                    ("InternetGatewayId", Some(Value::Ref(igw))),
-                    ("VpcId", Some(vpc_id.clone())),
-                ]),
-            ),
-        );
-        for s in &public_subnets {
-            let route = route(app, s, "GatewayId", Value::Ref(igw));
-            app.add_depends_on(route, attachment);
-        }
-        let mut nat_by_zone: Vec<(String, NodeId)> = Vec::new();
-        if !private_subnets.is_empty() {
-            for s in &public_subnets {
-                let tags = name_tag(app, s.node);
-                let eip = app.resource(
-                    s.node,
-                    "EIP",
-                    Resource::new(
-                        "AWS::EC2::EIP",
-                        props([("Domain", Some("vpc".into())), ("Tags", Some(tags.clone()))]),
-                    ),
-                );
-                let nat = app.resource(
-                    s.node,
-                    "NATGateway",
-                    Resource::new(
-                        "AWS::EC2::NatGateway",
-                        props([
-                            ("AllocationId", Some(Value::get_att(eip, "AllocationId"))),
-                            ("SubnetId", Some(s.id())),
-                            ("Tags", Some(tags)),
-                        ]),
-                    ),
-                );
-                // The gateway waits until its subnet reaches the internet.
-                for dep in ["DefaultRoute", "RouteTableAssociation"] {
-                    if let Some(d) = app.tree.child(s.node, dep) {
-                        app.add_depends_on(nat, d);
-                    }
-                }
-                nat_by_zone.push((s.availability_zone.clone(), nat));
-            }
-        }
+        internet_gateway(app, node, &vpc_id, &public_subnets);
+        let nat_by_zone = if private_subnets.is_empty() {
+            Vec::new()
+        } else {
+            nat_gateways(app, &public_subnets)
+        };
         for s in &private_subnets {
             // compat: a zone without its own gateway uses the first one.
             let nat = nat_by_zone
@@ -215,6 +133,112 @@ pub fn vpc(app: &mut App, scope: NodeId, id: &str, p: &VpcProps) -> Result<Vpc, 
         public_subnets,
         private_subnets,
     })
+}
+
+/// The subnets, public and private, with blocks handed out from the VPC's CIDR.
+fn subnets(
+    app: &mut App,
+    node: NodeId,
+    vpc_id: &Value,
+    p: &VpcProps,
+    (base, base_mask): (u32, u8),
+) -> Result<(Vec<Subnet>, Vec<Subnet>), VpcError> {
+    // compat: blocks are handed out in order, subnet group by subnet group, zone by zone.
+    let mut next: u64 = base as u64;
+    let end = base as u64 + (1u64 << (32 - base_mask));
+    let mut public_subnets = Vec::new();
+    let mut private_subnets = Vec::new();
+    for config in &p.subnets {
+        for (i, az) in p.availability_zones.iter().enumerate() {
+            let size = 1u64 << (32 - config.cidr_mask as u64);
+            next = next.div_ceil(size) * size;
+            if next + size > end {
+                return Err(VpcError::NoSpace {
+                    path: app.tree.path(node).joined(),
+                    cidr: p.cidr.clone(),
+                });
+            }
+            let cidr = format!("{}/{}", format_ip(next as u32), config.cidr_mask);
+            next += size;
+            let subnet = subnet(
+                app,
+                node,
+                &format!("{}Subnet{}", config.name, i + 1),
+                vpc_id,
+                az,
+                &cidr,
+                config,
+            );
+            match config.kind {
+                SubnetKind::Public => public_subnets.push(subnet),
+                SubnetKind::Private => private_subnets.push(subnet),
+            }
+        }
+    }
+    Ok((public_subnets, private_subnets))
+}
+
+/// The internet gateway, its attachment, and the public subnets' default routes through it.
+fn internet_gateway(app: &mut App, node: NodeId, vpc_id: &Value, public_subnets: &[Subnet]) {
+    let igw = app.resource(
+        node,
+        "IGW",
+        Resource::new(
+            "AWS::EC2::InternetGateway",
+            props([("Tags", Some(name_tag(app, node)))]),
+        ),
+    );
+    let attachment = app.resource(
+        node,
+        "VPCGW",
+        Resource::new(
+            "AWS::EC2::VPCGatewayAttachment",
+            props([
+                ("InternetGatewayId", Some(Value::Ref(igw))),
+                ("VpcId", Some(vpc_id.clone())),
+            ]),
+        ),
+    );
+    for s in public_subnets {
+        let route = route(app, s, "GatewayId", Value::Ref(igw));
+        app.add_depends_on(route, attachment);
+    }
+}
+
+/// One NAT gateway (with its elastic IP) in each public subnet, by zone.
+fn nat_gateways(app: &mut App, public_subnets: &[Subnet]) -> Vec<(String, NodeId)> {
+    let mut nat_by_zone = Vec::new();
+    for s in public_subnets {
+        let tags = name_tag(app, s.node);
+        let eip = app.resource(
+            s.node,
+            "EIP",
+            Resource::new(
+                "AWS::EC2::EIP",
+                props([("Domain", Some("vpc".into())), ("Tags", Some(tags.clone()))]),
+            ),
+        );
+        let nat = app.resource(
+            s.node,
+            "NATGateway",
+            Resource::new(
+                "AWS::EC2::NatGateway",
+                props([
+                    ("AllocationId", Some(Value::get_att(eip, "AllocationId"))),
+                    ("SubnetId", Some(s.id())),
+                    ("Tags", Some(tags)),
+                ]),
+            ),
+        );
+        // The gateway waits until its subnet reaches the internet.
+        for dep in ["DefaultRoute", "RouteTableAssociation"] {
+            if let Some(d) = app.tree.child(s.node, dep) {
+                app.add_depends_on(nat, d);
+            }
+        }
+        nat_by_zone.push((s.availability_zone.clone(), nat));
+    }
+    nat_by_zone
 }
 
 fn subnet(
@@ -329,6 +353,13 @@ pub fn gateway_service_name(service: &str) -> Value {
     ])
 }
 
+/// Whether an interface endpoint answers for the service's public DNS name in the VPC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrivateDns {
+    Enabled,
+    Disabled,
+}
+
 /// `vpc.addInterfaceEndpoint(id, {service, privateDnsEnabled})`: an endpoint in the private
 /// subnets (one per zone) with its own security group open to the VPC on port 443.
 pub fn add_interface_endpoint(
@@ -336,7 +367,7 @@ pub fn add_interface_endpoint(
     vpc: &Vpc,
     id: &str,
     service_name: &str,
-    private_dns: bool,
+    private_dns: PrivateDns,
 ) -> NodeId {
     const PORT: u32 = 443;
     let node = app.construct(vpc.node, id);
@@ -378,7 +409,10 @@ pub fn add_interface_endpoint(
         }
     }
     let properties = props([
-        ("PrivateDnsEnabled", Some(private_dns.into())),
+        (
+            "PrivateDnsEnabled",
+            Some((private_dns == PrivateDns::Enabled).into()),
+        ),
         (
             "SecurityGroupIds",
             Some(crate::list![Value::get_att(sg, "GroupId")]),

@@ -83,6 +83,23 @@ pub struct VpcPlacement {
     pub security_group_ids: Vec<Value>,
 }
 
+/// The instruction set a function runs on (`lambda.Architecture`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Architecture {
+    X86_64,
+    Arm64,
+}
+
+impl Architecture {
+    /// The name Lambda uses in `Architectures`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Architecture::X86_64 => "x86_64",
+            Architecture::Arm64 => "arm64",
+        }
+    }
+}
+
 /// What a function is made of (aws-cdk-lib's `FunctionProps`, the parts MLSpace uses).
 #[derive(Debug, Clone)]
 pub struct FunctionProps {
@@ -90,8 +107,8 @@ pub struct FunctionProps {
     pub handler: String,
     /// e.g. `python3.11`.
     pub runtime: String,
-    /// `x86_64` or `arm64`; `None` leaves `Architectures` out (the Lambda default, x86_64).
-    pub architecture: Option<String>,
+    /// `None` leaves `Architectures` out (the Lambda default, x86_64).
+    pub architecture: Option<Architecture>,
     pub function_name: Option<Value>,
     pub description: Option<String>,
     /// In insertion order; `Environment` is left out when empty.
@@ -205,7 +222,7 @@ pub fn function(app: &mut App, scope: NodeId, id: &str, p: FunctionProps) -> Fun
     let mut properties = props([
         (
             "Architectures",
-            p.architecture.map(|a| Value::List(vec![a.into()])),
+            p.architecture.map(|a| Value::list([a.name()])),
         ),
         ("Code", Some(location.s3_location())),
         ("Description", p.description.map(Value::from)),

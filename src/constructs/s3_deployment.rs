@@ -288,39 +288,7 @@ pub fn bucket_deployment(
     app.construct(deployment, "CustomResourceHandler");
     let (function, role) = handler_function(app, stack.node, &p, handler);
 
-    let mut bucket_names = Vec::new();
-    let mut object_keys = Vec::new();
-    let mut markers = Vec::new();
-    let mut markers_config = Vec::new();
-    for (i, source) in p.sources.iter().enumerate() {
-        let asset_id = format!("Asset{}", i + 1);
-        let display_name = format!(
-            "{}/{asset_id}",
-            app.tree.path_below_stack(deployment).join("/")
-        );
-        let bound = bind(source);
-        let location = add_asset(
-            app,
-            stack,
-            &display_name,
-            bound.source,
-            &AssetOptions::default(),
-            None,
-        )?;
-        app.construct(deployment, &asset_id);
-        iam::add_to_principal_policy(
-            app,
-            &role,
-            Statement::allow(READ_ACTIONS).on([
-                location.bucket_arn(),
-                concat([location.bucket_arn(), "/*".into()]),
-            ]),
-        );
-        bucket_names.push(Value::from(location.bucket_name));
-        object_keys.push(Value::from(location.object_key));
-        markers.push(bound.markers.map(Value::Map));
-        markers_config.push(bound.markers_config);
-    }
+    let sources = add_sources(app, deployment, &p.sources, &role)?;
     p.destination.grant_read_write(app, &role);
 
     // compat: a source without markers (or markers config) gets `{}` only when there are
@@ -335,10 +303,10 @@ pub fn bucket_deployment(
     };
     let properties = props([
         ("ServiceToken", Some(Value::get_att(function, "Arn"))),
-        ("SourceBucketNames", Some(Value::List(bucket_names))),
-        ("SourceObjectKeys", Some(Value::List(object_keys))),
-        ("SourceMarkers", fill(markers)),
-        ("SourceMarkersConfig", fill(markers_config)),
+        ("SourceBucketNames", Some(Value::List(sources.bucket_names))),
+        ("SourceObjectKeys", Some(Value::List(sources.object_keys))),
+        ("SourceMarkers", fill(sources.markers)),
+        ("SourceMarkersConfig", fill(sources.markers_config)),
         ("DestinationBucketName", Some(p.destination.name())),
         (
             "DestinationBucketKeyPrefix",
@@ -363,6 +331,56 @@ pub fn bucket_deployment(
     let tag = format!("{OWNER_TAG}{prefix}:{}", &addr[addr.len() - 8..]);
     p.destination.add_owner_tag(app, &tag);
     Ok(resource)
+}
+
+/// The deployment's sources as the custom resource lists them, one entry per source.
+#[derive(Default)]
+struct SourceLists {
+    bucket_names: Vec<Value>,
+    object_keys: Vec<Value>,
+    markers: Vec<Option<Value>>,
+    markers_config: Vec<Option<Value>>,
+}
+
+/// Each source as an asset (`<deployment>/AssetN`) the handler's role may read.
+fn add_sources(
+    app: &mut App,
+    deployment: NodeId,
+    sources: &[Source],
+    role: &RoleRef,
+) -> Result<SourceLists, AssetError> {
+    let stack = app.stack_ref(deployment);
+    let mut out = SourceLists::default();
+    for (i, source) in sources.iter().enumerate() {
+        let asset_id = format!("Asset{}", i + 1);
+        let display_name = format!(
+            "{}/{asset_id}",
+            app.tree.path_below_stack(deployment).join("/")
+        );
+        let bound = bind(source);
+        let location = add_asset(
+            app,
+            stack,
+            &display_name,
+            bound.source,
+            &AssetOptions::default(),
+            None,
+        )?;
+        app.construct(deployment, &asset_id);
+        iam::add_to_principal_policy(
+            app,
+            role,
+            Statement::allow(READ_ACTIONS).on([
+                location.bucket_arn(),
+                concat([location.bucket_arn(), "/*".into()]),
+            ]),
+        );
+        out.bucket_names.push(Value::from(location.bucket_name));
+        out.object_keys.push(Value::from(location.object_key));
+        out.markers.push(bound.markers.map(Value::Map));
+        out.markers_config.push(bound.markers_config);
+    }
+    Ok(out)
 }
 
 /// The handler function for `p`'s memory limit and the role it runs as, created on first use.

@@ -3,7 +3,8 @@ use std::path::PathBuf;
 
 use crate::cdk::assets::{AssetOptions, AssetSource, PlannedAsset};
 use crate::cdk::{App, Environment, StackRef};
-use crate::config::Config;
+use crate::config::{Architecture, Config};
+use crate::constructs::lambda;
 
 use super::stacks::{api_deployment, apis, core, iam, kms, sagemaker, vpc, web_tier};
 
@@ -25,6 +26,13 @@ impl Ctx<'_> {
     }
     pub fn translate_enabled(&self) -> bool {
         self.cfg.translate_enabled()
+    }
+    /// LAMBDA_ARCHITECTURE, as the Lambda constructs take it.
+    pub fn lambda_architecture(&self) -> lambda::Architecture {
+        match self.cfg.lambda_architecture {
+            Architecture::X86_64 => lambda::Architecture::X86_64,
+            Architecture::Arm64 => lambda::Architecture::Arm64,
+        }
     }
     /// `<name>-<account>`: bucket names are made unique by the account id.
     pub fn bucket_name(&self, base: &str) -> String {
@@ -167,4 +175,74 @@ pub fn build(app: &mut App, ctx: &Ctx) -> Result<(), super::run::RunError> {
     }
     super::permissions_boundary::apply_permissions_boundary(app, ctx.cfg);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::super::stacks::testing::{app_templates, resources};
+
+    #[test]
+    fn builds_every_stack_in_process() {
+        let templates = app_templates("");
+        let mut names: Vec<&str> = templates.keys().map(String::as_str).collect();
+        names.sort();
+        let mut expected = vec![
+            "mlspace-vpc",
+            "mlspace-kms",
+            "mlspace-iam",
+            "mlspace-core",
+            "mlspace-sagemaker",
+            "mlspace-web-tier",
+            "mlspace-api-deployment",
+        ];
+        expected.extend(super::API_STACKS.iter().map(|(id, _)| *id));
+        expected.sort();
+        assert_eq!(names, expected);
+    }
+
+    /// The sagemaker stack (its module reads the lifecycle scripts from the tree while it
+    /// builds, so it is tested through the whole app).
+    #[test]
+    fn sagemaker_holds_the_notebook_lifecycle_config() {
+        let templates = app_templates(r#""MLSPACE_LIFECYCLE_CONFIG_NAME": "test-lifecycle""#);
+        let t = &templates["mlspace-sagemaker"];
+        let configs = resources(t, "AWS::SageMaker::NotebookInstanceLifecycleConfig");
+        assert_eq!(configs.len(), 1);
+        let p = &configs.values().next().unwrap()["Properties"];
+        assert_eq!(p["NotebookInstanceLifecycleConfigName"], "test-lifecycle");
+        // The tree's scripts, with the data bucket of this deployment put in.
+        let on_create = p["OnCreate"][0]["Content"]["Fn::Base64"].as_str().unwrap();
+        assert!(
+            on_create.contains("s3://mlspace-data-123456789012/"),
+            "{on_create}"
+        );
+        let on_start = p["OnStart"][0]["Content"]["Fn::Base64"].as_str().unwrap();
+        assert!(on_start.starts_with("#!/bin/bash"), "{on_start}");
+    }
+
+    #[test]
+    fn every_function_runs_on_the_configured_architecture() {
+        let templates = app_templates(r#""LAMBDA_ARCHITECTURE": "arm64""#);
+        let mut functions = 0;
+        for t in templates.values() {
+            for f in resources(t, "AWS::Lambda::Function").values() {
+                // MLSpace's own functions; the custom-resource handlers are not checked here.
+                let name = f["Properties"]["FunctionName"].as_str().unwrap_or("");
+                if name.starts_with("mls-lambda-") {
+                    assert_eq!(f["Properties"]["Architectures"], json!(["arm64"]), "{name}");
+                    functions += 1;
+                }
+            }
+        }
+        assert!(functions > 50, "{functions} MLSpace functions");
+    }
+
+    #[test]
+    fn translate_is_left_out_where_it_is_not_offered() {
+        let templates = app_templates(r#""AWS_REGION": "us-isob-east-1""#);
+        assert!(!templates.contains_key("mlspace-translate-apis"));
+        assert!(templates.contains_key("mlspace-admin-apis"));
+    }
 }

@@ -142,12 +142,20 @@ struct RenderedIntegration {
     credentials: Option<Value>,
 }
 
+/// How rendered keys are spelled: as CloudFormation properties (`StatusCode`), or as the
+/// deployment's hash component spells them (`statusCode`, aws-cdk-lib's L2 names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Keys {
+    CloudFormation,
+    HashComponent,
+}
+
 impl RenderedIntegration {
-    fn responses(&self, camel: bool) -> Option<Value> {
+    fn responses(&self, keys: Keys) -> Option<Value> {
         if self.integration_responses.is_empty() {
             return None;
         }
-        let (code, params) = if camel {
+        let (code, params) = if keys == Keys::HashComponent {
             ("statusCode", "responseParameters")
         } else {
             ("StatusCode", "ResponseParameters")
@@ -158,7 +166,7 @@ impl RenderedIntegration {
                 .map(|r| {
                     let mut m = Map::new();
                     let p = string_map(&r.response_parameters);
-                    if camel {
+                    if keys == Keys::HashComponent {
                         m.insert(code.into(), r.status_code.clone().into());
                         m.insert(params.into(), p);
                     } else {
@@ -178,7 +186,7 @@ impl RenderedIntegration {
                 "IntegrationHttpMethod",
                 self.integration_http_method.clone().map(Value::from),
             ),
-            ("IntegrationResponses", self.responses(false)),
+            ("IntegrationResponses", self.responses(Keys::CloudFormation)),
             ("RequestParameters", self.request_parameters.clone()),
             ("RequestTemplates", self.request_templates.clone()),
             ("Type", Some(self.kind.into())),
@@ -196,13 +204,13 @@ impl RenderedIntegration {
             ),
             ("requestParameters", self.request_parameters.clone()),
             ("requestTemplates", self.request_templates.clone()),
-            ("integrationResponses", self.responses(true)),
+            ("integrationResponses", self.responses(Keys::HashComponent)),
             ("credentials", self.credentials.clone()),
         ]))
     }
 }
 
-fn method_responses(responses: &[Response<bool>], camel: bool) -> Option<Value> {
+fn method_responses(responses: &[Response<bool>], keys: Keys) -> Option<Value> {
     if responses.is_empty() {
         return None;
     }
@@ -211,7 +219,7 @@ fn method_responses(responses: &[Response<bool>], camel: bool) -> Option<Value> 
             .iter()
             .map(|r| {
                 let mut m = Map::new();
-                if camel {
+                if keys == Keys::HashComponent {
                     m.insert("statusCode".into(), r.status_code.clone().into());
                     m.insert(
                         "responseParameters".into(),
@@ -241,6 +249,64 @@ pub fn add_method(
 ) -> NodeId {
     let http_method = http_method.to_uppercase();
     let node = app.construct(resource.node, &http_method);
+    let rendered = render_integration(app, api, resource, node, &http_method, integration);
+    let authorization_type = options.authorization_type.clone().unwrap_or_else(|| {
+        if options.authorizer_id.is_some() {
+            "CUSTOM".into()
+        } else {
+            "NONE".into()
+        }
+    });
+    let request_parameters =
+        (!options.request_parameters.is_empty()).then(|| bool_map(&options.request_parameters));
+    let properties = props([
+        ("ApiKeyRequired", options.api_key_required.map(Value::from)),
+        ("AuthorizationType", Some(authorization_type.clone().into())),
+        ("AuthorizerId", options.authorizer_id.clone()),
+        ("HttpMethod", Some(http_method.clone().into())),
+        ("Integration", Some(rendered.l1())),
+        (
+            "MethodResponses",
+            method_responses(&options.method_responses, Keys::CloudFormation),
+        ),
+        ("RequestParameters", request_parameters.clone()),
+        ("ResourceId", Some(resource.resource_id.clone())),
+        ("RestApiId", Some(api.rest_api_id.clone())),
+    ]);
+    let method = app.resource(
+        node,
+        "Resource",
+        Resource::new("AWS::ApiGateway::Method", properties),
+    );
+    // compat: aws-cdk-lib also hashes an `integrationToken` for Lambda functions with a
+    // literal name; a function's name is always a reference here, so it is never present.
+    let component = map! {
+        "method" => Value::Map(props([
+            ("resourceId", Some(resource.resource_id.clone())),
+            ("restApiId", Some(api.rest_api_id.clone())),
+            ("httpMethod", Some(http_method.into())),
+            ("apiKeyRequired", options.api_key_required.map(Value::from)),
+            ("authorizationType", Some(authorization_type.into())),
+            ("authorizerId", options.authorizer_id),
+            ("requestParameters", request_parameters),
+            ("integration", Some(rendered.component())),
+            ("methodResponses", method_responses(&options.method_responses, Keys::HashComponent)),
+        ])),
+    };
+    api.add_hash_component(app, component, method);
+    method
+}
+
+/// The method's integration: a Lambda proxy (with its invoke permissions), an AWS service,
+/// or a mock.
+fn render_integration(
+    app: &mut App,
+    api: &RestApi,
+    resource: &ApiResource,
+    node: NodeId,
+    http_method: &str,
+    integration: Integration,
+) -> RenderedIntegration {
     let env = app.stack(app.stack_ref(node)).env.clone();
     let service_uri = |service: &str, path: &str| {
         concat([
@@ -249,9 +315,9 @@ pub fn add_method(
             format!(":apigateway:{}:{service}:path/{path}", env.region).into(),
         ])
     };
-    let rendered = match integration {
+    match integration {
         Integration::Lambda(function) => {
-            add_lambda_permissions(app, api, resource, node, &http_method, function);
+            add_lambda_permissions(app, api, resource, node, http_method, function);
             RenderedIntegration {
                 kind: "AWS_PROXY",
                 uri: Some(concat([
@@ -289,52 +355,7 @@ pub fn add_method(
             integration_responses,
             credentials: None,
         },
-    };
-    let authorization_type = options.authorization_type.clone().unwrap_or_else(|| {
-        if options.authorizer_id.is_some() {
-            "CUSTOM".into()
-        } else {
-            "NONE".into()
-        }
-    });
-    let request_parameters =
-        (!options.request_parameters.is_empty()).then(|| bool_map(&options.request_parameters));
-    let properties = props([
-        ("ApiKeyRequired", options.api_key_required.map(Value::from)),
-        ("AuthorizationType", Some(authorization_type.clone().into())),
-        ("AuthorizerId", options.authorizer_id.clone()),
-        ("HttpMethod", Some(http_method.clone().into())),
-        ("Integration", Some(rendered.l1())),
-        (
-            "MethodResponses",
-            method_responses(&options.method_responses, false),
-        ),
-        ("RequestParameters", request_parameters.clone()),
-        ("ResourceId", Some(resource.resource_id.clone())),
-        ("RestApiId", Some(api.rest_api_id.clone())),
-    ]);
-    let method = app.resource(
-        node,
-        "Resource",
-        Resource::new("AWS::ApiGateway::Method", properties),
-    );
-    // compat: aws-cdk-lib also hashes an `integrationToken` for Lambda functions with a
-    // literal name; a function's name is always a reference here, so it is never present.
-    let component = map! {
-        "method" => Value::Map(props([
-            ("resourceId", Some(resource.resource_id.clone())),
-            ("restApiId", Some(api.rest_api_id.clone())),
-            ("httpMethod", Some(http_method.into())),
-            ("apiKeyRequired", options.api_key_required.map(Value::from)),
-            ("authorizationType", Some(authorization_type.into())),
-            ("authorizerId", options.authorizer_id),
-            ("requestParameters", request_parameters),
-            ("integration", Some(rendered.component())),
-            ("methodResponses", method_responses(&options.method_responses, true)),
-        ])),
-    };
-    api.add_hash_component(app, component, method);
-    method
+    }
 }
 
 /// The two permissions a Lambda integration adds under its method: the deployed API and the
@@ -354,7 +375,7 @@ fn add_lambda_permissions(
         app,
         function,
         method,
-        &permission_id(&api_uid, http_method, &dotted, false),
+        &permission_id(&api_uid, http_method, &dotted, Invoker::Deployed),
         PermissionProps::service(APIGATEWAY_SERVICE).source_arn(deployed),
     );
     let test = api.arn_for_execute_api(app, http_method, &resource.path, Some(TEST_INVOKE_STAGE));
@@ -362,9 +383,17 @@ fn add_lambda_permissions(
         app,
         function,
         method,
-        &permission_id(&api_uid, http_method, &dotted, true),
+        &permission_id(&api_uid, http_method, &dotted, Invoker::ConsoleTest),
         PermissionProps::service(APIGATEWAY_SERVICE).source_arn(test),
     );
+}
+
+/// Who a Lambda permission lets invoke a method's function: the deployed API, or the
+/// console's test invocation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Invoker {
+    Deployed,
+    ConsoleTest,
 }
 
 /// `ApiPermission[.Test].<api unique id>.<METHOD>.<path with / as .>`.
@@ -372,9 +401,12 @@ pub fn permission_id(
     api_unique_id: &str,
     http_method: &str,
     dotted_path: &str,
-    test: bool,
+    invoker: Invoker,
 ) -> String {
-    let test = if test { "Test." } else { "" };
+    let test = match invoker {
+        Invoker::Deployed => "",
+        Invoker::ConsoleTest => "Test.",
+    };
     format!("ApiPermission.{test}{api_unique_id}.{http_method}.{dotted_path}")
 }
 
@@ -390,12 +422,12 @@ mod tests {
                 "mlspaceadminapisRestApi29D72AA3",
                 "GET",
                 "/user".replace('/', ".").as_str(),
-                false
+                Invoker::Deployed
             ),
             "ApiPermission.mlspaceadminapisRestApi29D72AA3.GET..user"
         );
         assert_eq!(
-            permission_id("x", "DELETE", ".user.{username}", true),
+            permission_id("x", "DELETE", ".user.{username}", Invoker::ConsoleTest),
             "ApiPermission.Test.x.DELETE..user.{username}"
         );
         // The logical id aws-cdk-lib gives the first one (CDK-FACTS section 3).

@@ -149,88 +149,16 @@ pub fn rest_api(app: &mut App, scope: NodeId, id: &str, p: RestApiProps) -> Rest
     );
     let rest_api_id = Value::Ref(resource);
 
-    let account = p.cloud_watch_role.then(|| {
-        let role = iam::role(
-            app,
-            node,
-            "CloudWatchRole",
-            RoleProps {
-                assumed_by: vec![Principal::service(APIGATEWAY_SERVICE)],
-                managed_policy_arns: vec![iam::aws_managed_policy(
-                    "service-role/AmazonAPIGatewayPushToCloudWatchLogs",
-                )],
-                ..Default::default()
-            },
-        );
-        let role_resource = role.resource.expect("a created role has a resource");
-        app.resource_mut(role_resource)
-            .removal_policy(RemovalPolicy::Retain);
-        let mut account = Resource::new(
-            "AWS::ApiGateway::Account",
-            props([("CloudWatchRoleArn", Some(role.arn.clone()))]),
-        );
-        account.removal_policy(RemovalPolicy::Retain);
-        account.depends_on.push(resource);
-        app.resource(node, "Account", account)
-    });
-
-    let mut deployment = None;
-    let mut stage = None;
-    if let Some(options) = &p.deploy {
-        let scope = app.construct(node, "Deployment");
-        let mut d = Resource::new(
-            "AWS::ApiGateway::Deployment",
-            props([
-                ("Description", p.description.clone().map(Value::from)),
-                ("RestApiId", Some(rest_api_id.clone())),
-            ]),
-        );
-        d.metadata
-            .insert("aws:cdk:do-not-refactor".into(), true.into());
-        let d = app.resource(scope, "Resource", d);
-        deployment = Some(Deployment {
-            resource: d,
-            components: Vec::new(),
-        });
-
-        let stage_scope = app.construct(node, &format!("DeploymentStage.{}", options.stage_name));
-        let method_settings = (options.throttling_rate_limit.is_some()
-            || options.throttling_burst_limit.is_some())
-        .then(|| {
-            Value::List(vec![Value::Map(props([
-                ("DataTraceEnabled", Some(false.into())),
-                ("HttpMethod", Some("*".into())),
-                ("ResourcePath", Some("/*".into())),
-                (
-                    "ThrottlingBurstLimit",
-                    options.throttling_burst_limit.map(Value::from),
-                ),
-                (
-                    "ThrottlingRateLimit",
-                    options.throttling_rate_limit.map(Value::from),
-                ),
-            ]))])
-        });
-        let properties = props([
-            (
-                "AccessLogSetting",
-                options
-                    .access_log
-                    .as_ref()
-                    .map(|(arn, format)| map! { "DestinationArn" => arn.clone(), "Format" => format.as_str() }),
-            ),
-            ("DeploymentId", Some(Value::Ref(d))),
-            ("MethodSettings", method_settings),
-            ("RestApiId", Some(rest_api_id.clone())),
-            ("StageName", Some(options.stage_name.clone().into())),
-        ]);
-        let mut s = Resource::new("AWS::ApiGateway::Stage", properties);
-        if let Some(account) = account {
-            s.depends_on.push(account);
+    let account = p
+        .cloud_watch_role
+        .then(|| cloud_watch_account(app, node, resource));
+    let (deployment, stage) = match &p.deploy {
+        Some(options) => {
+            let (d, s) = deployment_and_stage(app, node, &p, options, &rest_api_id, account);
+            (Some(d), Some(s))
         }
-        let s = app.resource(stage_scope, "Resource", s);
-        stage = Some((s, options.stage_name.clone()));
-    }
+        None => (None, None),
+    };
 
     let placeholder = ApiResource {
         node,
@@ -271,6 +199,100 @@ pub fn rest_api(app: &mut App, scope: NodeId, id: &str, p: RestApiProps) -> Rest
         add_cors_preflight(app, &mut api, &root, &cors);
     }
     api
+}
+
+/// `cloudWatchRole: true`: the role API Gateway logs with and the account setting that names it.
+fn cloud_watch_account(app: &mut App, node: NodeId, rest_api: NodeId) -> NodeId {
+    let role = iam::role(
+        app,
+        node,
+        "CloudWatchRole",
+        RoleProps {
+            assumed_by: vec![Principal::service(APIGATEWAY_SERVICE)],
+            managed_policy_arns: vec![iam::aws_managed_policy(
+                "service-role/AmazonAPIGatewayPushToCloudWatchLogs",
+            )],
+            ..Default::default()
+        },
+    );
+    let role_resource = role.resource.expect("a created role has a resource");
+    app.resource_mut(role_resource)
+        .removal_policy(RemovalPolicy::Retain);
+    let mut account = Resource::new(
+        "AWS::ApiGateway::Account",
+        props([("CloudWatchRoleArn", Some(role.arn.clone()))]),
+    );
+    account.removal_policy(RemovalPolicy::Retain);
+    account.depends_on.push(rest_api);
+    app.resource(node, "Account", account)
+}
+
+/// `deploy: true`: the deployment (its logical id hashed later from the methods) and its stage.
+fn deployment_and_stage(
+    app: &mut App,
+    node: NodeId,
+    p: &RestApiProps,
+    options: &StageOptions,
+    rest_api_id: &Value,
+    account: Option<NodeId>,
+) -> (Deployment, (NodeId, String)) {
+    let scope = app.construct(node, "Deployment");
+    let mut d = Resource::new(
+        "AWS::ApiGateway::Deployment",
+        props([
+            ("Description", p.description.clone().map(Value::from)),
+            ("RestApiId", Some(rest_api_id.clone())),
+        ]),
+    );
+    d.metadata
+        .insert("aws:cdk:do-not-refactor".into(), true.into());
+    let d = app.resource(scope, "Resource", d);
+    let deployment = Deployment {
+        resource: d,
+        components: Vec::new(),
+    };
+
+    let stage_scope = app.construct(node, &format!("DeploymentStage.{}", options.stage_name));
+    let properties = props([
+        (
+            "AccessLogSetting",
+            options
+                .access_log
+                .as_ref()
+                .map(|(arn, format)| map! { "DestinationArn" => arn.clone(), "Format" => format.as_str() }),
+        ),
+        ("DeploymentId", Some(Value::Ref(d))),
+        ("MethodSettings", method_settings(options)),
+        ("RestApiId", Some(rest_api_id.clone())),
+        ("StageName", Some(options.stage_name.clone().into())),
+    ]);
+    let mut s = Resource::new("AWS::ApiGateway::Stage", properties);
+    if let Some(account) = account {
+        s.depends_on.push(account);
+    }
+    let s = app.resource(stage_scope, "Resource", s);
+    (deployment, (s, options.stage_name.clone()))
+}
+
+/// The stage's throttling, for every method, when a limit is set.
+fn method_settings(options: &StageOptions) -> Option<Value> {
+    (options.throttling_rate_limit.is_some() || options.throttling_burst_limit.is_some()).then(
+        || {
+            Value::List(vec![Value::Map(props([
+                ("DataTraceEnabled", Some(false.into())),
+                ("HttpMethod", Some("*".into())),
+                ("ResourcePath", Some("/*".into())),
+                (
+                    "ThrottlingBurstLimit",
+                    options.throttling_burst_limit.map(Value::from),
+                ),
+                (
+                    "ThrottlingRateLimit",
+                    options.throttling_rate_limit.map(Value::from),
+                ),
+            ]))])
+        },
+    )
 }
 
 /// `RestApi.fromRestApiAttributes(scope, id, {restApiId, rootResourceId})`: resources and

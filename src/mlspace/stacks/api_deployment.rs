@@ -28,3 +28,24 @@ pub fn build(app: &mut App, stack: StackRef, web: &WebTierOutputs) {
         .insert("aws:cdk:do-not-refactor".into(), true.into());
     app.resource(scope, "Resource", deployment);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{app_templates, resources};
+
+    #[test]
+    fn deploys_the_shared_api_to_prod() {
+        let mut templates = app_templates("");
+        let t = templates.remove("mlspace-api-deployment").unwrap();
+        let deployments = resources(&t, "AWS::ApiGateway::Deployment");
+        assert_eq!(deployments.len(), 1);
+        let (id, deployment) = deployments.into_iter().next().unwrap();
+        // A new logical id per synthesis: every deploy redeploys the API.
+        assert!(id.starts_with("ApiDeployment"), "{id}");
+        assert_eq!(deployment["Properties"]["StageName"], "Prod");
+        // The API is the web tier's, imported.
+        let api = deployment["Properties"]["RestApiId"].to_string();
+        assert!(api.contains("Fn::ImportValue"), "{api}");
+        assert!(api.contains("mlspace-web-tier"), "{api}");
+    }
+}

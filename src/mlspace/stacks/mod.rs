@@ -7,3 +7,6 @@ pub mod kms;
 pub mod sagemaker;
 pub mod vpc;
 pub mod web_tier;
+
+#[cfg(test)]
+pub(crate) mod testing;

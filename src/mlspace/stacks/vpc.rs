@@ -148,7 +148,7 @@ fn add_endpoints(app: &mut App, vpc: &ec2::Vpc, cfg: &Config) {
         ec2::add_gateway_endpoint(app, vpc, "mlspace-ddb-gateway-endpoint", "dynamodb");
     }
     let interface = |app: &mut App, id: &str, service: String| {
-        ec2::add_interface_endpoint(app, vpc, id, &service, true);
+        ec2::add_interface_endpoint(app, vpc, id, &service, ec2::PrivateDns::Enabled);
     };
     if !is_iso {
         interface(
@@ -196,5 +196,88 @@ fn add_endpoints(app: &mut App, vpc: &ec2::Vpc, cfg: &Config) {
             "mlspace-emr-interface-endpoint",
             aws_service("elasticmapreduce"),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{json, Value as J};
+
+    use super::super::testing::{base, config, ctx, property_values, resources, templates};
+    use crate::cdk::App;
+
+    /// The VPC stack's template, and the context providers it asked the CLI for.
+    fn vpc_template(extra: &str) -> (J, Vec<String>) {
+        let cfg = config(extra);
+        let ctx = ctx(&cfg);
+        let mut app = App::new(Default::default());
+        base(&mut app, &ctx);
+        let missing = app.missing.iter().map(|m| m.provider.clone()).collect();
+        (templates(app).remove("mlspace-vpc").unwrap(), missing)
+    }
+
+    fn service_names(t: &J) -> Vec<String> {
+        property_values(t, "AWS::EC2::VPCEndpoint", "ServiceName")
+            .iter()
+            .map(|v| v.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn creates_a_vpc_with_a_public_and_private_subnet_per_zone() {
+        let (t, _) = vpc_template("");
+        assert_eq!(resources(&t, "AWS::EC2::VPC").len(), 1);
+        let subnets = resources(&t, "AWS::EC2::Subnet").len();
+        let nats = resources(&t, "AWS::EC2::NatGateway").len();
+        assert!(
+            subnets >= 2 && subnets.is_multiple_of(2),
+            "{subnets} subnets"
+        );
+        assert_eq!(nats, subnets / 2, "one NAT gateway per public subnet");
+        assert_eq!(
+            property_values(&t, "AWS::EC2::VPC", "CidrBlock"),
+            vec![json!(super::VPC_CIDR)]
+        );
+        let services = service_names(&t);
+        for service in [
+            "sagemaker.api",
+            "sagemaker.runtime",
+            "monitoring",
+            "logs",
+            "sts",
+        ] {
+            assert!(
+                services.iter().any(|s| s.contains(service)),
+                "{service} in {services:?}"
+            );
+        }
+        assert!(services.iter().any(|s| s.contains("translate")));
+    }
+
+    #[test]
+    fn isob_uses_its_two_zones_and_fewer_endpoints() {
+        let (t, _) = vpc_template(r#""AWS_REGION": "us-isob-east-1""#);
+        assert_eq!(resources(&t, "AWS::EC2::Subnet").len(), 4);
+        let services = service_names(&t);
+        assert!(
+            services
+                .iter()
+                .any(|s| s.contains("gov.sgov.sc2s.us-isob-east-1.sagemaker.api")),
+            "{services:?}"
+        );
+        for absent in ["monitoring", "sts", "translate"] {
+            assert!(!services.iter().any(|s| s.contains(absent)), "{absent}");
+        }
+    }
+
+    #[test]
+    fn an_existing_vpc_is_looked_up_not_created() {
+        let (t, missing) = vpc_template(
+            r#""EXISTING_VPC_NAME": "shared", "EXISTING_VPC_ID": "vpc-0123456789abcdef0",
+            "EXISTING_VPC_DEFAULT_SECURITY_GROUP": "sg-0123456789abcdef0""#,
+        );
+        assert!(resources(&t, "AWS::EC2::VPC").is_empty());
+        assert!(resources(&t, "AWS::EC2::Subnet").is_empty());
+        assert!(missing.iter().any(|p| p == "vpc-provider"), "{missing:?}");
     }
 }

@@ -165,6 +165,21 @@ pub fn build(
 
 /// The environment every API function gets, then the route's own, then the configured extras.
 fn environment(s: &StackCtx, route: &Route) -> IndexMap<String, Value> {
+    let mut env = shared_environment(s);
+    for (key, source) in route.env {
+        env.insert(key.to_string(), route_value(s, source));
+    }
+    for (k, v) in &s.ctx.cfg.additional_lambda_environment_vars {
+        env.insert(k.to_string(), v.as_str().into());
+    }
+    if s.ctx.is_iso() {
+        add_iso_ca_bundle(&mut env);
+    }
+    env
+}
+
+/// What every API function gets: the tables, the system tag and the IAM settings.
+fn shared_environment(s: &StackCtx) -> IndexMap<String, Value> {
     let cfg = s.ctx.cfg;
     let iam = s.inputs.iam;
     let mut env: IndexMap<String, Value> = IndexMap::new();
@@ -222,41 +237,38 @@ fn environment(s: &StackCtx, route: &Route) -> IndexMap<String, Value> {
         "IAM_RESOURCE_PREFIX",
         cfg.iam_resource_prefix.as_str().into(),
     );
-    for (key, source) in route.env {
-        let value = match source {
-            Env::DataBucket => s.ctx.bucket_name(&cfg.data_bucket_name).into(),
-            Env::ConfigBucket => s.ctx.bucket_name(&cfg.config_bucket_name).into(),
-            Env::LogsBucket => s.ctx.bucket_name(&cfg.logs_bucket_name).into(),
-            Env::NotebookParamsFile => cfg.notebook_parameters_file_name.as_str().into(),
-            Env::DeploymentEnvironment => DEPLOYMENT_ENVIRONMENT_NAME.into(),
-            Env::NotebookRoleArn => iam.notebook_role_arn.clone(),
-            Env::AppRoleArn => iam.app_role_arn.clone(),
-            Env::NewUserSuspension => if cfg.new_users_suspended {
-                "True"
-            } else {
-                "False"
-            }
-            .into(),
-            Env::EmrSecurityConfiguration => cfg.emr_security_config_name.as_str().into(),
-            Env::EmrEc2RoleName => or_empty(Some(&iam.emr_ec2_role_name)),
-            Env::EmrServiceRoleName => or_empty(Some(&iam.emr_service_role_name)),
-            Env::EmrEc2SshKey => cfg.emr_ec2_ssh_key.as_str().into(),
-            Env::EndpointConfigInstanceConstraintPolicyArn => {
-                or_empty(iam.endpoint_config_instance_constraint_policy_arn.as_ref())
-            }
-            Env::JobInstanceConstraintPolicyArn => {
-                or_empty(iam.job_instance_constraint_policy_arn.as_ref())
-            }
-        };
-        put(key, value);
-    }
-    for (k, v) in &cfg.additional_lambda_environment_vars {
-        put(k, v.as_str().into());
-    }
-    if s.ctx.is_iso() {
-        add_iso_ca_bundle(&mut env);
-    }
     env
+}
+
+/// The value of one of a route's own variables.
+fn route_value(s: &StackCtx, source: &Env) -> Value {
+    let cfg = s.ctx.cfg;
+    let iam = s.inputs.iam;
+    match source {
+        Env::DataBucket => s.ctx.bucket_name(&cfg.data_bucket_name).into(),
+        Env::ConfigBucket => s.ctx.bucket_name(&cfg.config_bucket_name).into(),
+        Env::LogsBucket => s.ctx.bucket_name(&cfg.logs_bucket_name).into(),
+        Env::NotebookParamsFile => cfg.notebook_parameters_file_name.as_str().into(),
+        Env::DeploymentEnvironment => DEPLOYMENT_ENVIRONMENT_NAME.into(),
+        Env::NotebookRoleArn => iam.notebook_role_arn.clone(),
+        Env::AppRoleArn => iam.app_role_arn.clone(),
+        Env::NewUserSuspension => if cfg.new_users_suspended {
+            "True"
+        } else {
+            "False"
+        }
+        .into(),
+        Env::EmrSecurityConfiguration => cfg.emr_security_config_name.as_str().into(),
+        Env::EmrEc2RoleName => or_empty(Some(&iam.emr_ec2_role_name)),
+        Env::EmrServiceRoleName => or_empty(Some(&iam.emr_service_role_name)),
+        Env::EmrEc2SshKey => cfg.emr_ec2_ssh_key.as_str().into(),
+        Env::EndpointConfigInstanceConstraintPolicyArn => {
+            or_empty(iam.endpoint_config_instance_constraint_policy_arn.as_ref())
+        }
+        Env::JobInstanceConstraintPolicyArn => {
+            or_empty(iam.job_instance_constraint_policy_arn.as_ref())
+        }
+    }
 }
 
 /// One route: its function, the resources of its path (each new one with a preflight), and the
@@ -276,7 +288,7 @@ fn add_route(app: &mut App, stack: StackRef, s: &mut StackCtx, route: &Route) {
         FunctionProps {
             function_name: Some(function_id.clone().into()),
             runtime: cfg.lambda_runtime.clone(),
-            architecture: Some(cfg.lambda_architecture.name().to_string()),
+            architecture: Some(s.ctx.lambda_architecture()),
             handler: route.handler(),
             description: Some(route.description.to_string()),
             environment: environment(s, route),
@@ -349,5 +361,64 @@ fn resource_at(app: &App, parent: &ApiResource, node: NodeId, part: &str) -> Api
         resource_id: Value::Ref(resource),
         path,
         default_cors: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use serde_json::Value as J;
+
+    use super::super::testing::{app_templates, property_values, resources};
+    use super::{routes_of, ApiKind};
+    use crate::mlspace::app::API_STACKS;
+
+    #[test]
+    fn each_api_stack_holds_one_function_per_route_with_its_method() {
+        let templates = app_templates("");
+        for (id, kind) in API_STACKS {
+            let t = &templates[*id];
+            let expected: BTreeSet<String> = routes_of(*kind).map(|r| r.function_id()).collect();
+            let names: BTreeSet<String> =
+                property_values(t, "AWS::Lambda::Function", "FunctionName")
+                    .iter()
+                    .map(|n| n.as_str().unwrap().to_string())
+                    .collect();
+            assert_eq!(names, expected, "{id}");
+            let methods = resources(t, "AWS::ApiGateway::Method")
+                .into_values()
+                .filter(|m| m["Properties"]["HttpMethod"] != "OPTIONS")
+                .count();
+            assert_eq!(methods, routes_of(*kind).count(), "{id}");
+        }
+    }
+
+    #[test]
+    fn public_routes_skip_the_authorizer_and_system_routes_use_the_system_role() {
+        let templates = app_templates("");
+        let t = &templates["mlspace-app-config-apis"];
+        let auth: Vec<J> = resources(t, "AWS::ApiGateway::Method")
+            .into_values()
+            .filter(|m| m["Properties"]["HttpMethod"] != "OPTIONS")
+            .map(|m| m["Properties"]["AuthorizationType"].clone())
+            .collect();
+        assert!(auth.iter().any(|a| a == "NONE"), "{auth:?}");
+        assert!(auth.iter().any(|a| a == "CUSTOM"), "{auth:?}");
+        // Each function runs as the system role exactly when its route says so.
+        let t = &templates["mlspace-project-apis"];
+        for route in routes_of(ApiKind::Projects) {
+            let function = resources(t, "AWS::Lambda::Function")
+                .into_values()
+                .find(|f| f["Properties"]["FunctionName"] == route.function_id().as_str())
+                .unwrap();
+            let role = function["Properties"]["Role"].to_string();
+            let expected = if route.system_role {
+                "mlspacesystemrole"
+            } else {
+                "mlspaceapprole"
+            };
+            assert!(role.contains(expected), "{}: {role}", route.function_id());
+        }
     }
 }

@@ -91,7 +91,7 @@ pub fn system_function(
     let properties = props([
         (
             "Architectures",
-            Some(Value::list([ctx.cfg.lambda_architecture.name()])),
+            Some(Value::list([ctx.lambda_architecture().name()])),
         ),
         ("Code", Some(location.s3_location())),
         ("Description", Some(spec.description.into())),

@@ -1,9 +1,9 @@
 //! The state of MLSpace: its buckets, tables and audit trail. Logical ids, names and removal
 //! policies are those of the TS app, so an existing deployment keeps its data.
-use crate::cdk::app::props;
 use crate::cdk::RemovalPolicy;
-use crate::cdk::{App, NodeId, Resource, Value};
+use crate::cdk::{App, NodeId};
 use crate::config::Config;
+use crate::constructs::cloudtrail::{trail, TrailProps};
 use crate::constructs::dynamodb::{Attribute, Projection, Table, TableEncryption};
 use crate::constructs::iam::{Principal, Statement};
 use crate::constructs::s3::{bucket, Bucket, BucketEncryption, BucketProps, CorsRule};
@@ -198,26 +198,23 @@ pub fn logs_bucket(
 
 /// `mlspace-cloudtrail`, a multi-region trail into the logs bucket, when
 /// CREATE_MLSPACE_CLOUDTRAIL_TRAIL. The trail's bucket statements join the bucket policy.
-pub fn trail(app: &mut App, scope: NodeId, ctx: &Ctx, logs: &Bucket) {
+pub fn cloudtrail(app: &mut App, scope: NodeId, ctx: &Ctx, logs: &Bucket) {
     if !ctx.cfg.create_mlspace_cloudtrail_trail {
         return;
     }
-    let construct = app.construct(scope, "mlspace-cloudtrail");
     let objects = format!("AWSLogs/{}/*", ctx.cfg.aws_account);
     allow_log_delivery(app, logs, "cloudtrail.amazonaws.com", &objects);
-    let properties = props([
-        ("EnableLogFileValidation", Some(true.into())),
-        ("EventSelectors", Some(Value::List(Vec::new()))),
-        ("IncludeGlobalServiceEvents", Some(true.into())),
-        ("IsLogging", Some(true.into())),
-        ("IsMultiRegionTrail", Some(true.into())),
-        ("S3BucketName", Some(logs.name())),
-        ("TrailName", Some("mlspace-cloudtrail".into())),
-    ]);
-    let trail = app.resource(
-        construct,
-        "Resource",
-        Resource::new("AWS::CloudTrail::Trail", properties),
+    let trail = trail(
+        app,
+        scope,
+        "mlspace-cloudtrail",
+        TrailProps {
+            trail_name: "mlspace-cloudtrail".into(),
+            bucket_name: logs.name(),
+            multi_region: true,
+            include_global_service_events: true,
+            enable_file_validation: true,
+        },
     );
     if let Some(policy) = logs.policy_resource(app) {
         app.add_depends_on(trail, policy);
@@ -235,6 +232,13 @@ pub fn tables(app: &mut App, scope: NodeId, ctx: &Ctx, inputs: &CoreInputs) {
         } else {
             TableEncryption::AwsManaged
         };
+    for (id, table) in table_definitions(cfg) {
+        table.encryption(encryption.clone()).add(app, scope, id);
+    }
+}
+
+/// Each table's construct id and its keys and indexes, in the TS app's order.
+fn table_definitions(cfg: &Config) -> Vec<(&'static str, Table)> {
     let s = Attribute::string;
     let reverse = |t: Table, partition: &str, sort: &str| {
         t.global_index(
@@ -244,7 +248,7 @@ pub fn tables(app: &mut App, scope: NodeId, ctx: &Ctx, inputs: &CoreInputs) {
             Projection::KeysOnly,
         )
     };
-    let tables: Vec<(&str, Table)> = vec![
+    vec![
         (
             "mlspace-ddb-datasets",
             Table::new(&cfg.datasets_table_name, s("scope")).sort_key(s("name")),
@@ -315,8 +319,5 @@ pub fn tables(app: &mut App, scope: NodeId, ctx: &Ctx, inputs: &CoreInputs) {
             Table::new(&cfg.app_configuration_table_name, s("configScope"))
                 .sort_key(Attribute::number("versionId")),
         ),
-    ];
-    for (id, table) in tables {
-        table.encryption(encryption.clone()).add(app, scope, id);
-    }
+    ]
 }

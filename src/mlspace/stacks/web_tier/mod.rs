@@ -1,23 +1,16 @@
 //! mlspace-web-tier: the REST API every API stack adds its routes to, the MLSpace authorizer,
 //! and the web app (served from the website bucket through the API).
+mod authorizer;
 mod frontend;
-
-use indexmap::IndexMap;
+mod website;
 
 use crate::cdk::assets::PlannedAsset;
 use crate::cdk::{App, RemovalPolicy, Resource, StackRef, Value};
-use crate::constructs::apigateway::{
-    self, AwsIntegration, CorsOptions, Integration, MethodOptions, Response, RestApiProps,
-    StageOptions,
-};
-use crate::constructs::lambda::{self, Code, FunctionProps, FunctionRole};
+use crate::constructs::apigateway::{self, CorsOptions, RestApi, RestApiProps, StageOptions};
 use crate::mlspace::app::Ctx;
-use crate::mlspace::layers::{lambda_layer, resolve_layer, LambdaLayerProps, LayerRequest};
 use crate::mlspace::run::RunError;
 
-use super::apis::{
-    add_iso_ca_bundle, common_layer, string_parameter_value, vpc_placement, MLSPACE_CORS_HEADERS,
-};
+use super::apis::MLSPACE_CORS_HEADERS;
 use super::iam::IamOutputs;
 use super::vpc::VpcOutputs;
 
@@ -92,23 +85,54 @@ pub fn build(
     let stack_name = app.stack(stack).name.clone();
     app.construct(stack.node, &stack_name);
 
-    let access_log = if cfg.enable_access_logging {
-        let scope = app.construct(stack.node, "mlspace-APIGWLogGroup");
-        let mut group = Resource::new(
-            "AWS::Logs::LogGroup",
-            crate::cdk::app::props([
-                ("LogGroupName", Some(ACCESS_LOG_GROUP_NAME.into())),
-                ("RetentionInDays", Some(DEFAULT_LOG_RETENTION_DAYS.into())),
-            ]),
-        );
-        group.removal_policy(RemovalPolicy::Delete);
-        let group = app.resource(scope, "Resource", group);
-        Some((Value::get_att(group, "Arn"), access_log_format()))
-    } else {
-        None
-    };
+    let access_log = cfg
+        .enable_access_logging
+        .then(|| access_log_group(app, stack));
+    let mut api = mlspace_api(app, stack, access_log);
+    let website_bucket = ctx.bucket_name(&cfg.website_bucket_name);
+    website::proxy_methods(app, &mut api, &website_bucket, &iam.s3_reader_role_arn);
 
-    let mut api = apigateway::rest_api(
+    let lambda = authorizer::function(app, stack, ctx, vpc, iam)?;
+    let authorizer = apigateway::request_authorizer(
+        app,
+        stack.node,
+        "MLSpaceAPIGWAuthorizer",
+        &api,
+        &lambda.function,
+        &["method.request.header.Authorization"],
+        0,
+    );
+
+    frontend::deploy(app, stack, ctx, &api, lambda.idp_endpoint, &website_bucket)?;
+
+    apigateway::finish_deployment(app, &api)?;
+    let api_resource = api.resource.expect("the web tier creates the API");
+    Ok(WebTierOutputs {
+        rest_api_id: Value::Ref(api_resource),
+        root_resource_id: Value::get_att(api_resource, "RootResourceId"),
+        authorizer_id: authorizer.authorizer_id(),
+        lambda_code: lambda.code,
+    })
+}
+
+/// The API's access log group: its ARN and the log line format.
+fn access_log_group(app: &mut App, stack: StackRef) -> (Value, String) {
+    let scope = app.construct(stack.node, "mlspace-APIGWLogGroup");
+    let mut group = Resource::new(
+        "AWS::Logs::LogGroup",
+        crate::cdk::app::props([
+            ("LogGroupName", Some(ACCESS_LOG_GROUP_NAME.into())),
+            ("RetentionInDays", Some(DEFAULT_LOG_RETENTION_DAYS.into())),
+        ]),
+    );
+    group.removal_policy(RemovalPolicy::Delete);
+    let group = app.resource(scope, "Resource", group);
+    (Value::get_att(group, "Arn"), access_log_format())
+}
+
+/// The REST API every API stack adds its routes to, deployed to the `Prod` stage.
+fn mlspace_api(app: &mut App, stack: StackRef, access_log: Option<(Value, String)>) -> RestApi {
+    apigateway::rest_api(
         app,
         stack.node,
         "mlspace-api",
@@ -126,190 +150,57 @@ pub fn build(
             }),
             default_cors: Some(CorsOptions::all_origins(MLSPACE_CORS_HEADERS)),
         },
-    );
-
-    // The web app: index.html at the root, every other file through {proxy+}.
-    let website_bucket = ctx.bucket_name(&cfg.website_bucket_name);
-    let headers = ["Content-Length", "Content-Type", "Content-Disposition"];
-    let method_responses = vec![Response {
-        status_code: "200".into(),
-        response_parameters: headers
-            .iter()
-            .map(|h| (format!("method.response.header.{h}"), true))
-            .collect(),
-    }];
-    let integration_responses = vec![Response {
-        status_code: "200".into(),
-        response_parameters: headers
-            .iter()
-            .map(|h| {
-                (
-                    format!("method.response.header.{h}"),
-                    format!("integration.response.header.{h}"),
-                )
-            })
-            .collect(),
-    }];
-    let request_headers = ["Accept", "Content-Type", "Content-Disposition"];
-    let method_request_parameters: Vec<(String, bool)> = request_headers
-        .iter()
-        .map(|h| (format!("method.request.header.{h}"), true))
-        .collect();
-    let integration_request_parameters: Vec<(String, String)> =
-        ["Accept", "Content-Disposition", "Content-Type"]
-            .iter()
-            .map(|h| {
-                (
-                    format!("integration.request.header.{h}"),
-                    format!("method.request.header.{h}"),
-                )
-            })
-            .collect();
-    let s3_read = |path: String, method: &str, request_parameters: Vec<(String, String)>| {
-        Integration::Aws(AwsIntegration {
-            service: "s3".into(),
-            path,
-            integration_http_method: method.into(),
-            credentials_role_arn: Some(iam.s3_reader_role_arn.clone()),
-            request_parameters,
-            integration_responses: integration_responses.clone(),
-        })
-    };
-    let root = api.root.clone();
-    apigateway::add_method(
-        app,
-        &mut api,
-        &root,
-        "GET",
-        s3_read(
-            format!("{website_bucket}/index.html"),
-            "GET",
-            integration_request_parameters.clone(),
-        ),
-        MethodOptions {
-            request_parameters: method_request_parameters.clone(),
-            method_responses: method_responses.clone(),
-            ..Default::default()
-        },
-    );
-    let proxy = apigateway::add_resource(app, &mut api, &root, "{proxy+}");
-    let mut proxy_request = integration_request_parameters.clone();
-    proxy_request.push((
-        "integration.request.path.proxy".into(),
-        "method.request.path.proxy".into(),
-    ));
-    let mut proxy_method_request = method_request_parameters;
-    proxy_method_request.push(("method.request.path.proxy".into(), true));
-    apigateway::add_method(
-        app,
-        &mut api,
-        &proxy,
-        "GET",
-        s3_read(format!("{website_bucket}/{{proxy}}"), "ANY", proxy_request),
-        MethodOptions {
-            request_parameters: proxy_method_request,
-            method_responses,
-            ..Default::default()
-        },
-    );
-
-    // Layers: the JWT layer is built here, the common layer comes from mlspace-core via SSM.
-    let jwt_request = LayerRequest {
-        id: "jwt",
-        recipe: "jwt",
-        explicit_path: cfg.jwt_layer_path.as_deref(),
-        runtime: &cfg.lambda_runtime,
-        architecture: cfg.lambda_architecture.name(),
-    };
-    let jwt_code = resolve_layer(&ctx.source_root, &jwt_request, ctx.layer_builder.into())
-        .map_err(|e| RunError::Asset(e.to_string()))?;
-    let jwt = lambda_layer(
-        app,
-        stack.node,
-        &LambdaLayerProps {
-            layer_name: "jwt",
-            identifier: None,
-            runtime: &cfg.lambda_runtime,
-            architecture: cfg.lambda_architecture.name(),
-        },
-        jwt_code,
     )
-    .map_err(|e| RunError::Asset(e.to_string()))?;
-    let common = common_layer(app, stack, ctx);
-    let idp_endpoint = (!cfg.idp_endpoint_ssm_param.is_empty())
-        .then(|| string_parameter_value(app, stack, &cfg.idp_endpoint_ssm_param));
+}
 
-    let lambda_code = crate::mlspace::app::lambda_code(app, ctx)?;
-    let mut environment: IndexMap<String, Value> = IndexMap::new();
-    let authorizer_oidc_url = idp_endpoint.clone().unwrap_or_else(|| {
-        if cfg.internal_oidc_url.is_empty() {
-            cfg.oidc_url.clone()
-        } else {
-            cfg.internal_oidc_url.clone()
-        }
-        .into()
-    });
-    environment.insert("OIDC_URL".into(), authorizer_oidc_url);
-    environment.insert(
-        "OIDC_CLIENT_NAME".into(),
-        cfg.oidc_client_name.as_str().into(),
-    );
-    environment.insert(
-        "OIDC_VERIFY_SSL".into(),
-        if cfg.oidc_verify_ssl { "True" } else { "False" }.into(),
-    );
-    environment.insert(
-        "OIDC_VERIFY_SIGNATURE".into(),
-        if cfg.oidc_verify_signature {
-            "True"
-        } else {
-            "False"
-        }
-        .into(),
-    );
-    for (k, v) in &cfg.additional_lambda_environment_vars {
-        environment.insert(k.clone(), v.as_str().into());
+#[cfg(test)]
+mod tests {
+    use serde_json::{json, Value as J};
+
+    use super::super::testing::{app_templates, property_values, resources};
+
+    fn web(extra: &str) -> J {
+        app_templates(extra).remove("mlspace-web-tier").unwrap()
     }
-    if ctx.is_iso() {
-        add_iso_ca_bundle(&mut environment);
+
+    fn authorizer_env(t: &J) -> J {
+        resources(t, "AWS::Lambda::Function")
+            .into_values()
+            .find(|f| f["Properties"]["FunctionName"] == "mls-lambda-authorizer")
+            .expect("the authorizer function")["Properties"]["Environment"]["Variables"]
+            .clone()
     }
-    let authorizer_fn = lambda::function(
-        app,
-        stack.node,
-        "MLSpaceAuthorizerLambda",
-        FunctionProps {
-            runtime: cfg.lambda_runtime.clone(),
-            architecture: Some(cfg.lambda_architecture.name().into()),
-            handler: "ml_space_lambda.authorizer.lambda_function.lambda_handler".into(),
-            function_name: Some("mls-lambda-authorizer".into()),
-            description: Some("MLSpace Authentication and Authorization Lambda".into()),
-            timeout_seconds: Some(AUTHORIZER_TIMEOUT_S),
-            memory_size: Some(AUTHORIZER_MEMORY_MB),
-            role: FunctionRole::Arn(iam.app_role_arn.clone()),
-            layers: lambda::ordered_layers(app, &[(jwt.node, jwt.arn()), common]),
-            environment,
-            vpc: Some(vpc_placement(vpc)),
-            ..FunctionProps::new(Code::Asset(lambda_code.clone(), None))
-        },
-    );
-    let authorizer = apigateway::request_authorizer(
-        app,
-        stack.node,
-        "MLSpaceAPIGWAuthorizer",
-        &api,
-        &authorizer_fn,
-        &["method.request.header.Authorization"],
-        0,
-    );
 
-    frontend::deploy(app, stack, ctx, &api, idp_endpoint, &website_bucket)?;
+    #[test]
+    fn holds_the_api_its_authorizer_and_the_website_methods() {
+        let t = web("");
+        assert_eq!(
+            property_values(&t, "AWS::ApiGateway::RestApi", "Name"),
+            vec![json!("MLSpace API")]
+        );
+        assert_eq!(resources(&t, "AWS::ApiGateway::Authorizer").len(), 1);
+        assert_eq!(
+            property_values(&t, "AWS::Logs::LogGroup", "LogGroupName"),
+            vec![json!(super::ACCESS_LOG_GROUP_NAME)]
+        );
+        let gets = resources(&t, "AWS::ApiGateway::Method")
+            .into_values()
+            .filter(|m| {
+                m["Properties"]["HttpMethod"] == "GET"
+                    && m["Properties"]["Integration"]["Type"] == "AWS"
+            })
+            .count();
+        assert_eq!(gets, 2, "index.html and {{proxy+}}");
+        let env = authorizer_env(&t);
+        assert_eq!(env["OIDC_URL"], "https://idp.example.com");
+        assert_eq!(env["OIDC_VERIFY_SSL"], "True");
+    }
 
-    apigateway::finish_deployment(app, &api)?;
-    let api_resource = api.resource.expect("the web tier creates the API");
-    Ok(WebTierOutputs {
-        rest_api_id: Value::Ref(api_resource),
-        root_resource_id: Value::get_att(api_resource, "RootResourceId"),
-        authorizer_id: authorizer.authorizer_id(),
-        lambda_code,
-    })
+    #[test]
+    fn internal_oidc_url_and_no_access_logging() {
+        let t =
+            web(r#""INTERNAL_OIDC_URL": "https://idp.internal", "ENABLE_ACCESS_LOGGING": false"#);
+        assert_eq!(authorizer_env(&t)["OIDC_URL"], "https://idp.internal");
+        assert!(resources(&t, "AWS::Logs::LogGroup").is_empty());
+    }
 }
