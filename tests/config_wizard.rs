@@ -83,7 +83,7 @@ fn bad_answers_are_asked_again() {
 }
 
 #[test]
-fn advanced_config_asks_about_vpc_roles_banner_and_new_users() {
+fn advanced_config_asks_about_vpc_roles_and_new_users() {
     let root = tempfile::tempdir().unwrap();
     let arn = |kind: &str, name: &str| format!("arn:aws-us-gov:iam::123456789012:{kind}/{name}");
     let roles: Vec<String> = vec![
@@ -109,7 +109,7 @@ fn advanced_config_asks_about_vpc_roles_banner_and_new_users() {
     answers.push("y");
     answers.push("arn:aws:iam::123456789012:role/wrong-partition");
     answers.extend(roles.iter().map(String::as_str));
-    answers.extend(["y", "CUI", "", "#ffffff", "y"]);
+    answers.push("y");
     let transcript = drive(&args(root.path()), &answers).unwrap();
     assert!(
         transcript.contains("\"sg-123\" does not start with vpc-"),
@@ -147,26 +147,14 @@ fn advanced_config_asks_about_vpc_roles_banner_and_new_users() {
             "SYSTEM_ROLE_ARN",
             "EMR_DEFAULT_ROLE_ARN",
             "EMR_EC2_INSTANCE_ROLE_ARN",
-            "SYSTEM_BANNER_TEXT",
-            "SYSTEM_BANNER_BACKGROUND_COLOR",
-            "SYSTEM_BANNER_TEXT_COLOR",
             "NEW_USERS_SUSPENDED",
         ]
     );
     assert_eq!(value["EXISTING_VPC_ID"], "vpc-0abc");
     assert_eq!(value["APP_ROLE_ARN"], arn("role", "app"));
-    assert_eq!(
-        value["SYSTEM_BANNER_BACKGROUND_COLOR"], "black",
-        "Enter takes the built-in default"
-    );
     assert_eq!(value["NEW_USERS_SUSPENDED"], true);
 
     let config = config::load(root.path()).unwrap().config;
-    let banner = config.system_banner().unwrap();
-    assert_eq!(
-        (banner.text.as_str(), banner.text_color.as_str()),
-        ("CUI", "#ffffff")
-    );
     assert_eq!(
         config.existing_vpc().unwrap().default_security_group,
         "sg-0def"
@@ -298,7 +286,7 @@ fn an_answers_file_is_validated_before_anything_is_written() {
     std::fs::write(
         &answers,
         json!({"AWS_ACCOUNT": "123456789012", "AWS_REGION": "us-east-1", "OIDC_URL": "https://idp",
-               "OIDC_CLIENT_NAME": "web", "KEY_MANAGER_ROLE_NAME": "Admin", "SYSTEM_BANER_TEXT": "x"})
+               "OIDC_CLIENT_NAME": "web", "KEY_MANAGER_ROLE_NAME": "Admin", "SYSTEM_TAGG": "x"})
         .to_string(),
     )
     .unwrap();
@@ -306,7 +294,7 @@ fn an_answers_file_is_validated_before_anything_is_written() {
     let written = run_with(&args, &b""[..], &mut output).unwrap();
     assert_eq!(written.warnings.len(), 1);
     assert!(
-        written.warnings[0].contains("did you mean SYSTEM_BANNER_TEXT?"),
+        written.warnings[0].contains("did you mean SYSTEM_TAG?"),
         "{:?}",
         written.warnings
     );

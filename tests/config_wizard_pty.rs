@@ -150,13 +150,6 @@ fn advanced_config_on_a_terminal() {
     steps.extend(answer("System role ARN: ", ""));
     steps.extend(answer("EMR default role ARN: ", ""));
     steps.extend(answer("EMR EC2 instance role ARN: ", ""));
-    steps.extend(answer(
-        "Do you want to modify the banner displayed on MLSpace? (y/N): ",
-        "y",
-    ));
-    steps.extend(answer("System banner text: ", "UNCLASSIFIED"));
-    steps.extend(answer("Banner background color [black]: ", "green"));
-    steps.extend(answer("Banner text color [white]: ", ""));
     steps.extend(answer("Should new users start out suspended? (y/N): ", "y"));
     steps.push(Expect("Wrote lib/config.json"));
     let Some(run) = run_on_pty(dir.path(), &steps) else {
@@ -181,8 +174,7 @@ fn advanced_config_on_a_terminal() {
             "S3_READER_ROLE_ARN": "arn:aws:iam::123456789012:role/mls-website-reader",
             "NOTEBOOK_ROLE_ARN": "arn:aws:iam::123456789012:role/mls-notebook",
             "APP_ROLE_ARN": "arn:aws:iam::123456789012:role/mls-app",
-            "SYSTEM_BANNER_TEXT": "UNCLASSIFIED", "SYSTEM_BANNER_BACKGROUND_COLOR": "green",
-            "SYSTEM_BANNER_TEXT_COLOR": "white", "NEW_USERS_SUSPENDED": true
+            "NEW_USERS_SUSPENDED": true
         })
     );
     let loaded = mlspace_cdk::config::load(dir.path()).unwrap();

@@ -755,7 +755,7 @@ fn a_config_json_that_is_not_utf8_names_the_position() {
     let case = Case::new(|root| {
         let text = fs::read_to_string(config_path(root)).unwrap();
         let mut bytes = text
-            .replacen("{", "{\n  \"SYSTEM_BANNER_TEXT\": \"caf\u{e9}\",", 1)
+            .replacen("{", "{\n  \"SYSTEM_TAG\": \"caf\u{e9}\",", 1)
             .into_bytes();
         // Latin-1 é in place of UTF-8's two bytes.
         let at = bytes.windows(2).position(|w| w == [0xC3, 0xA9]).unwrap();
@@ -765,7 +765,7 @@ fn a_config_json_that_is_not_utf8_names_the_position() {
     let err = case.fails(
         &[],
         &[
-            "lib/config.json is not UTF-8 text: byte 0xe9 at line 2, column 29",
+            "lib/config.json is not UTF-8 text: byte 0xe9 at line 2, column 21",
             "save the file as UTF-8",
         ],
     );

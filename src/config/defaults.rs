@@ -1,8 +1,8 @@
 //! Every MLSpace configuration property, its default and the kind of value it takes.
 //!
 //! This table is the one place to change a default. It follows the order of MLSpace's
-//! `lib/constants.ts`; the few properties that file does not define (layer paths, the system
-//! banner) come last. `lib/config.json` is merged over these values (see `merge.rs`).
+//! `lib/constants.ts`; the two properties that file does not define (prebuilt layer paths) come
+//! last. `lib/config.json` is merged over these values (see `merge.rs`).
 
 /// The default of one property, which also fixes the JSON type `lib/config.json` must use for it.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -127,11 +127,6 @@ pub const DEFAULTS: &[(&str, DefaultValue)] = &[
     // Not in constants.ts: prebuilt layer zips, used instead of building the layers.
     ("COMMON_LAYER_PATH", Unset),
     ("JWT_LAYER_PATH", Unset),
-    // Not in constants.ts at this MLSpace version: the banner shown across the top of the UI.
-    // An empty text means no banner.
-    ("SYSTEM_BANNER_TEXT", Text("")),
-    ("SYSTEM_BANNER_BACKGROUND_COLOR", Text("black")),
-    ("SYSTEM_BANNER_TEXT_COLOR", Text("white")),
 ];
 
 /// The default of `key`, or `None` when `key` is not a configuration property.

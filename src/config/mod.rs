@@ -137,10 +137,6 @@ pub struct Config {
     /// A prebuilt JWT layer zip to use instead of building the layer.
     #[serde(default)]
     pub jwt_layer_path: Option<String>,
-    // System banner (raw; see [`Config::system_banner`])
-    pub system_banner_text: String,
-    pub system_banner_background_color: String,
-    pub system_banner_text_color: String,
 }
 
 /// The CPU architecture of the Lambda functions and layers.
@@ -185,14 +181,6 @@ impl std::fmt::Display for Architecture {
     }
 }
 
-/// The banner shown across the top of the MLSpace web app.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Banner {
-    pub text: String,
-    pub background_color: String,
-    pub text_color: String,
-}
-
 /// An existing VPC to deploy into instead of creating one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExistingVpc {
@@ -218,17 +206,6 @@ impl Config {
         // compat: the TS app leaves Translate out in us-isob-east-1 only, by name (the service
         // is not offered there), whatever other regions offer.
         self.aws_region != "us-isob-east-1"
-    }
-
-    /// The banner, or `None` when SYSTEM_BANNER_TEXT is empty. With `None` the initial app
-    /// configuration keeps its SystemBanner entry disabled with empty text and colours, which is
-    /// what the TS app at the reference commit always writes.
-    pub fn system_banner(&self) -> Option<Banner> {
-        (!self.system_banner_text.is_empty()).then(|| Banner {
-            text: self.system_banner_text.clone(),
-            background_color: self.system_banner_background_color.clone(),
-            text_color: self.system_banner_text_color.clone(),
-        })
     }
 
     /// The existing VPC, when all three EXISTING_VPC_* properties are set (validation
@@ -511,7 +488,6 @@ mod tests {
         );
         assert_eq!(config.existing_kms_master_key_arn, "");
         assert_eq!(config.application_name, "MLSpace");
-        assert_eq!(config.system_banner(), None);
         assert_eq!(config.existing_vpc(), None);
         assert_eq!((config.partition(), config.is_iso()), ("aws", false));
     }
@@ -522,7 +498,7 @@ mod tests {
             "\"KEY_MANAGER_ROLE_NAME\": \"Admin\"",
             r#""KEY_MANAGER_ROLE_NAME": "Admin", "LAMBDA_ARCHITECTURE": "arm64", "COMMON_LAYER_PATH": "/tmp/common.zip",
                "JWT_LAYER_PATH": "", "ADDITIONAL_LAMBDA_ENVIRONMENT_VARS": {"BB": "2", "AA": "1"},
-               "SYSTEM_BANNER_TEXT": "UNCLASSIFIED", "SYSTEM_BANNER_TEXT_COLOR": "", "AWS_REGION": "us-isob-east-1""#,
+               "AWS_REGION": "us-isob-east-1""#,
         );
         let config = from_json_str(&text, "test").unwrap().config;
         assert_eq!(config.lambda_architecture.docker_platform(), "linux/arm64");
@@ -530,16 +506,26 @@ mod tests {
         assert_eq!(config.jwt_layer_path, None);
         let keys: Vec<&String> = config.additional_lambda_environment_vars.keys().collect();
         assert_eq!(keys, ["BB", "AA"]);
-        let banner = config.system_banner().unwrap();
-        assert_eq!(
-            (
-                banner.text.as_str(),
-                banner.background_color.as_str(),
-                banner.text_color.as_str()
-            ),
-            ("UNCLASSIFIED", "black", "white")
-        );
         assert_eq!((config.partition(), config.is_iso()), ("aws-iso-b", true));
+    }
+
+    #[test]
+    fn banner_keys_are_not_mlspace_1_6_10_properties() {
+        // compat: MLSpace 1.6.10 reads no banner from its configuration (the initial app
+        // configuration starts with it off); a banner set here would deploy what the TS app
+        // does not, so it is ignored with a warning, as any other unknown key.
+        let text = BASIC.replace(
+            "\"KEY_MANAGER_ROLE_NAME\": \"Admin\"",
+            r#""KEY_MANAGER_ROLE_NAME": "Admin", "SYSTEM_BANNER_TEXT": "UNCLASSIFIED""#,
+        );
+        let loaded = from_json_str(&text, "test").unwrap();
+        assert!(
+            loaded.warnings.iter().any(|w| w.contains(
+                "SYSTEM_BANNER_TEXT is not an MLSpace configuration property and is ignored"
+            )),
+            "{:?}",
+            loaded.warnings
+        );
     }
 
     #[test]

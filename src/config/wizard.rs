@@ -280,7 +280,7 @@ fn interview<R: BufRead, W: Write>(
                 ("Basic Config", "asks only for what every deployment needs"),
                 (
                     "Advanced Config",
-                    "also asks about an existing VPC, existing IAM roles, the banner and new users",
+                    "also asks about an existing VPC, existing IAM roles and new users",
                 ),
             ];
             match p.choose("Which configuration do you want to write?", &options)? {
@@ -323,18 +323,6 @@ fn interview<R: BufRead, W: Write>(
         }
     } else {
         remove_keys(object, ROLE_QUESTIONS);
-    }
-
-    let help =
-        "A line shown across the top of every MLSpace page, such as a classification marking.";
-    if p.confirm(
-        "Do you want to modify the banner displayed on MLSpace?",
-        help,
-        false,
-    )? {
-        for question in BANNER_QUESTIONS {
-            ask_text(p, object, question, false, &region)?;
-        }
     }
 
     let suspended = object
@@ -440,27 +428,6 @@ const ROLE_QUESTIONS: &[Question] = &[
     q("SYSTEM_ROLE_ARN", "System role ARN", "Role MLSpace's background functions run as.", Check::Arn),
     q("EMR_DEFAULT_ROLE_ARN", "EMR default role ARN", "Service role of every EMR cluster.", Check::Arn),
     q("EMR_EC2_INSTANCE_ROLE_ARN", "EMR EC2 instance role ARN", "Role of the EC2 instances in EMR clusters, also used for their auto scaling.", Check::Arn),
-];
-
-const BANNER_QUESTIONS: &[Question] = &[
-    q(
-        "SYSTEM_BANNER_TEXT",
-        "System banner text",
-        "The text of the banner; empty means no banner.",
-        Check::Anything,
-    ),
-    q(
-        "SYSTEM_BANNER_BACKGROUND_COLOR",
-        "Banner background color",
-        "Any CSS color: a name, #rrggbb or rgb(...).",
-        Check::Anything,
-    ),
-    q(
-        "SYSTEM_BANNER_TEXT_COLOR",
-        "Banner text color",
-        "Any CSS color for the banner text.",
-        Check::Anything,
-    ),
 ];
 
 /// Ask one text question, offering the file's value (or the built-in default) and storing the

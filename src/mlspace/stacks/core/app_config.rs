@@ -1,9 +1,9 @@
 //! The first item of the app-configuration table: which services are on, the EMR cluster types
-//! (from lib/resources/config/cluster-config.json) and the system banner.
+//! (from lib/resources/config/cluster-config.json); the system banner starts off, as in MLSpace 1.6.10.
 use serde_json::Value as J;
 
 use crate::cdk::{Map, Value};
-use crate::config::{Banner, CLUSTER_CONFIG_FILE};
+use crate::config::CLUSTER_CONFIG_FILE;
 use crate::map;
 use crate::mlspace::run::RunError;
 
@@ -172,7 +172,7 @@ fn js_key_order(obj: &serde_json::Map<String, J>) -> Vec<&String> {
 }
 
 /// The item, in DynamoDB's JSON form, in the order the TS app writes it.
-pub fn initial_item(cluster: &J, banner: Option<&Banner>, created_at_seconds: u64) -> Value {
+pub fn initial_item(cluster: &J, created_at_seconds: u64) -> Value {
     let get = |path: &[&str]| -> Option<&J> { path.iter().try_fold(cluster, |v, k| v.get(k)) };
     let applications: Vec<Value> = cluster
         .get("applications")
@@ -214,16 +214,9 @@ pub fn initial_item(cluster: &J, banner: Option<&Banner>, created_at_seconds: u6
             "percentageMemAvailable" => n(get(&["auto-scaling", dir, "percentage-mem-available"])),
         } }
     };
-    let banner = match banner {
-        Some(b) => map! {
-            "isEnabled" => flag(true),
-            "text" => s(&b.text),
-            "textColor" => s(&b.text_color),
-            "backgroundColor" => s(&b.background_color),
-        },
-        None => {
-            map! { "isEnabled" => flag(false), "text" => s(""), "textColor" => s(""), "backgroundColor" => s("") }
-        }
+    // compat: MLSpace 1.6.10 always starts with the banner off; it is set in the web app.
+    let banner = map! {
+        "isEnabled" => flag(false), "text" => s(""), "textColor" => s(""), "backgroundColor" => s("")
     };
     let empty_list = || map! { "L" => Value::List(Vec::new()) };
     map! {
@@ -274,7 +267,7 @@ mod tests {
 
     #[test]
     fn numbers_print_as_javascript_does_and_clusters_keep_their_order() {
-        let item = initial_item(&default_cluster_config(), None, 1);
+        let item = initial_item(&default_cluster_config(), 1);
         let text = match item.to_json_string() {
             Value::String(t) => t,
             other => panic!("{other:?}"),
@@ -291,19 +284,5 @@ mod tests {
         assert!(
             text.contains(r#""SystemBanner":{"M":{"isEnabled":{"BOOL":"False"},"text":{"S":""}"#)
         );
-    }
-
-    #[test]
-    fn a_banner_is_enabled_with_its_text() {
-        let b = Banner {
-            text: "Hi".into(),
-            background_color: "red".into(),
-            text_color: "white".into(),
-        };
-        let text = format!(
-            "{:?}",
-            initial_item(&default_cluster_config(), Some(&b), 1).to_json_string()
-        );
-        assert!(text.contains("True") && text.contains("Hi") && text.contains("white"));
     }
 }

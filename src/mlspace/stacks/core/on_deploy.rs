@@ -170,7 +170,7 @@ pub(super) fn initial_app_config(
         "action" => "putItem",
         "parameters" => map! {
             "TableName" => cfg.app_configuration_table_name.as_str(),
-            "Item" => initial_item(&cluster, cfg.system_banner().as_ref(), created_at),
+            "Item" => initial_item(&cluster, created_at),
         },
         "physicalResourceId" => map! { "id" => "initAppConfigData" },
     });
