@@ -1,7 +1,8 @@
 //! Lay `lib/config.json` over the defaults.
 //!
-//! Rules: a value set in the file wins; `""` and `null` are "none" for a property whose shipped
-//! value is empty and an error elsewhere (the TS app would take them as the value); an object
+//! Rules: a value set in the file wins; `""` is "none" for a property whose shipped value is
+//! empty, and empties the environment-variable object; `""` for a name, and `null` for a name or
+//! ARN, is an error (the TS app would take it as the value); an object
 //! (ADDITIONAL_LAMBDA_ENVIRONMENT_VARS) merges key by key; a value of the wrong JSON type is an
 //! error; a key that is not a property is a warning and is ignored.
 
@@ -108,10 +109,26 @@ pub fn merge_file(
         }
         if keeps_default(value) {
             match default {
-                // compat: the TS app's `_.merge` lays `""` (and `null`) over lib/constants.ts
-                // too; for these properties an empty value means "none" there and here alike.
+                // `null` is not `""` in the TS app: a name or ARN that is null is used as one
+                // (`null !== ''`), so neither silently.
+                DefaultValue::Text(_) if value.is_null() => {
+                    return Err(ConfigError::Empty {
+                        origin: origin.to_owned(),
+                        key: key.clone(),
+                        found: "null",
+                        expected: "a string (\"\" for none)",
+                        default: describe_below(merged.get(key.as_str())),
+                    });
+                }
+                // compat: the TS app's `_.merge` lays `""` over lib/constants.ts too; for
+                // these properties an empty value means "none" there and here alike.
                 DefaultValue::Text("") => {
                     merged.insert(key.clone(), Value::from(""));
+                }
+                // compat: `_.merge` replaces the object with `null` or `""`, and spreading
+                // either adds no variable: the functions get none, not lib/constants.ts's.
+                DefaultValue::TextMap => {
+                    merged.insert(key.clone(), Value::Object(Map::new()));
                 }
                 // The TS app would take the empty value as the value itself, not the default;
                 // neither is taken silently.
@@ -272,10 +289,38 @@ mod tests {
             json!("arn:aws:iam::123456789012:role/n"),
         );
         merged.insert("EXISTING_VPC_ID".into(), json!("vpc-1"));
-        let file = json!({"NOTEBOOK_ROLE_ARN": "", "EXISTING_VPC_ID": null});
+        merged.insert(
+            "ADDITIONAL_LAMBDA_ENVIRONMENT_VARS".into(),
+            json!({"HTTP_PROXY": "p:1"}),
+        );
+        let file = json!({"NOTEBOOK_ROLE_ARN": "", "ADDITIONAL_LAMBDA_ENVIRONMENT_VARS": null});
         merge_file(&mut merged, file.as_object().unwrap(), "config.json").unwrap();
         assert_eq!(merged["NOTEBOOK_ROLE_ARN"], "");
-        assert_eq!(merged["EXISTING_VPC_ID"], "");
+        assert_eq!(merged["ADDITIONAL_LAMBDA_ENVIRONMENT_VARS"], json!({}));
+        let file = json!({"ADDITIONAL_LAMBDA_ENVIRONMENT_VARS": ""});
+        merged.insert(
+            "ADDITIONAL_LAMBDA_ENVIRONMENT_VARS".into(),
+            json!({"A": "1"}),
+        );
+        merge_file(&mut merged, file.as_object().unwrap(), "config.json").unwrap();
+        assert_eq!(merged["ADDITIONAL_LAMBDA_ENVIRONMENT_VARS"], json!({}));
+    }
+
+    #[test]
+    fn null_for_a_name_or_arn_is_an_error_naming_the_key() {
+        for key in [
+            "EXISTING_VPC_ID",
+            "PERMISSIONS_BOUNDARY_POLICY_NAME",
+            "SYSTEM_TAG",
+        ] {
+            let err = merged_with(json!({ key: null })).unwrap_err();
+            let text = err.to_string();
+            assert!(
+                matches!(&err, ConfigError::Empty { key: k, found: "null", .. } if k == key),
+                "{text}"
+            );
+            assert!(text.contains("(\"\" for none)"), "{text}");
+        }
     }
 
     #[test]
