@@ -258,7 +258,7 @@ fn config_show_gives_every_value_with_its_origin() {
     );
     assert_eq!(line("COMMON_LAYER_PATH"), "default (not set)");
     // One line per property (an object: one per entry), in the table's order.
-    assert_eq!(text.lines().count(), 70, "{text}");
+    assert_eq!(text.lines().count(), 67, "{text}");
     assert!(text.starts_with("DATASETS_TABLE_NAME "), "{text}");
 
     let json: serde_json::Value = serde_json::from_str(&config_show(root.path(), true)).unwrap();
@@ -283,7 +283,7 @@ fn config_show_gives_every_value_with_its_origin() {
         json!({"value": "1", "origin": "lib/config.json"})
     );
     assert_eq!(json["JWT_LAYER_PATH"]["value"], serde_json::Value::Null);
-    assert_eq!(json.as_object().unwrap().len(), 70);
+    assert_eq!(json.as_object().unwrap().len(), 67);
 }
 
 #[test]
