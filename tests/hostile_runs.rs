@@ -463,3 +463,31 @@ fn an_interrupted_run_removes_its_staging_folder_and_lock_at_once() {
     }
     panic!("never caught a run while staging");
 }
+
+#[test]
+fn a_fifo_in_place_of_the_lock_is_a_stale_lock_not_a_hang() {
+    let tree = example_tree(None);
+    let work = tempfile::tempdir().unwrap();
+    let out = work.path().join("out");
+    fs::create_dir(&out).unwrap();
+    let status = Command::new("mkfifo")
+        .arg(out.join("synth.lock"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut child = spawn_synth(tree.path(), &out, work.path());
+    let start = Instant::now();
+    let mut ended = false;
+    while start.elapsed() < Duration::from_secs(60) && !ended {
+        ended = child.try_wait().unwrap().is_some();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    if !ended {
+        let _ = child.kill();
+    }
+    let (code, stderr) = finish(child);
+    assert!(ended, "the run hung on a FIFO synth.lock");
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(!out.join("synth.lock").exists());
+    assert_self_consistent(&out);
+}

@@ -63,7 +63,7 @@ impl OutLock {
         match flock.try_lock() {
             Ok(()) => {}
             Err(fs::TryLockError::WouldBlock) => {
-                let holder = fs::read_to_string(&writer).unwrap_or_default();
+                let holder = read_lock_file(&writer).unwrap_or_default();
                 return Err(LockError::Writer {
                     dir: dir.to_path_buf(),
                     pid: if holder.trim().is_empty() {
@@ -111,7 +111,7 @@ impl OutLock {
 impl Drop for OutLock {
     fn drop(&mut self) {
         // Only our own: a CLI may have replaced a lock it took for stale.
-        if fs::read_to_string(&self.writer).is_ok_and(|held| held == self.pid) {
+        if read_lock_file(&self.writer).is_some_and(|held| held == self.pid) {
             let _ = fs::remove_file(&self.writer);
         }
         // A run that failed before writing anything leaves no empty out dir behind.
@@ -121,9 +121,16 @@ impl Drop for OutLock {
     }
 }
 
+/// The text of a lock file, if it is a regular file of a process id's size: a FIFO or device in
+/// its place is never read (opening one could wait forever), and counts as a stale lock.
+fn read_lock_file(path: &Path) -> Option<String> {
+    let bytes = super::input::read_bytes(path, 64).ok()?;
+    Some(String::from_utf8_lossy(&bytes).into_owned())
+}
+
 /// The process holding `synth.lock`, when that process still runs (a stale file is deleted).
 fn live_holder(writer: &Path) -> Option<u32> {
-    let text = fs::read_to_string(writer).ok()?;
+    let text = read_lock_file(writer)?;
     match text.trim().parse::<u32>() {
         Ok(pid) if pid != std::process::id() && process_exists(pid) => Some(pid),
         _ => {
