@@ -210,9 +210,12 @@ pub fn describe(value: &Value) -> String {
     format!("{kind}: {text}")
 }
 
+/// What a missing availability-zones lookup gives, as in aws-cdk-lib.
+pub const DUMMY_AVAILABILITY_ZONES: [&str; 3] = ["dummy1a", "dummy1b", "dummy1c"];
+
 /// The region's availability zones, or the dummy `dummy1a..c` until the CLI has looked them up.
 pub fn availability_zones(app: &mut App, stack: StackRef) -> Vec<String> {
-    let dummy = json!(["dummy1a", "dummy1b", "dummy1c"]);
+    let dummy = json!(DUMMY_AVAILABILITY_ZONES);
     let value =
         lookup(app, stack, "availability-zones", Map::new(), dummy.clone()).unwrap_or(dummy);
     value

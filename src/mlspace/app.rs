@@ -121,7 +121,7 @@ pub fn build(app: &mut App, ctx: &Ctx) -> Result<(), super::run::RunError> {
     };
 
     let vpc_stack = stack(app, "mlspace-vpc", false);
-    let vpc = vpc::build(app, vpc_stack, ctx);
+    let vpc = vpc::build(app, vpc_stack, ctx)?;
 
     let kms_stack = stack(app, "mlspace-kms", true);
     let kms = kms::build(app, kms_stack, ctx);

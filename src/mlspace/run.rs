@@ -42,6 +42,12 @@ pub enum RunError {
     Asset(String),
     #[error(transparent)]
     Context(#[from] crate::cdk::lookups::ContextError),
+    #[error("mlspace-vpc: MLSpace puts the VPC of {region} in {given}, but the account's availability zones there are {known} (availability-zones context); the TS app stops here too: check the account and region, or refresh the lookup with `cdk context --reset` and synthesize again")]
+    AvailabilityZones {
+        region: String,
+        given: String,
+        known: String,
+    },
     #[error(transparent)]
     Input(#[from] crate::cdk::input::InputError),
     #[error(transparent)]

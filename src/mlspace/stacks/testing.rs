@@ -65,7 +65,7 @@ pub fn stack(app: &mut App, ctx: &Ctx, id: &str) -> StackRef {
 
 pub fn base(app: &mut App, ctx: &Ctx) -> Base {
     let vpc_stack = stack(app, ctx, "mlspace-vpc");
-    let vpc = vpc::build(app, vpc_stack, ctx);
+    let vpc = vpc::build(app, vpc_stack, ctx).expect("the VPC builds");
     let kms_stack = stack(app, ctx, "mlspace-kms");
     let kms = kms::build(app, kms_stack, ctx);
     let iam_stack = stack(app, ctx, "mlspace-iam");

@@ -6,6 +6,7 @@ use crate::cdk::{App, StackRef, Value};
 use crate::config::Config;
 use crate::constructs::ec2::{self, SubnetConfig, SubnetKind, VpcProps};
 use crate::mlspace::app::Ctx;
+use crate::mlspace::run::RunError;
 
 /// The network as the other stacks see it.
 #[derive(Debug, Clone)]
@@ -27,16 +28,16 @@ const MAX_AZS: usize = 3;
 /// compat: us-isob-east-1 is given its zones explicitly.
 const ISOB_ZONES: &[&str] = &["us-isob-east-1b", "us-isob-east-1c"];
 
-pub fn build(app: &mut App, stack: StackRef, ctx: &Ctx) -> VpcOutputs {
+pub fn build(app: &mut App, stack: StackRef, ctx: &Ctx) -> Result<VpcOutputs, RunError> {
     let cfg = ctx.cfg;
     app.construct(stack.node, "mlspace-vpc");
     let outputs = match existing_vpc(cfg) {
         Some((id, name, security_group)) => imported(app, stack, id, name, security_group),
-        None => created(app, stack, cfg),
+        None => created(app, stack, cfg)?,
     };
     // The TS app wraps the security group id in an imported group; it creates nothing.
     app.construct(stack.node, "mls-vpc-default-sg");
-    outputs
+    Ok(outputs)
 }
 
 /// compat: the TS app takes the existing VPC only when all three settings are given.
@@ -83,9 +84,22 @@ fn imported(
     }
 }
 
-fn created(app: &mut App, stack: StackRef, cfg: &Config) -> VpcOutputs {
+fn created(app: &mut App, stack: StackRef, cfg: &Config) -> Result<VpcOutputs, RunError> {
     let region = cfg.aws_region.as_str();
     let availability_zones: Vec<String> = if region == "us-isob-east-1" {
+        // As aws-cdk-lib's Vpc with given zones: the stack's zones are still looked up, and the
+        // given ones must be among them (the dummy zones of a missing lookup do not count).
+        let known: Vec<String> = lookups::availability_zones(app, stack)
+            .into_iter()
+            .filter(|z| !lookups::DUMMY_AVAILABILITY_ZONES.contains(&z.as_str()))
+            .collect();
+        if !known.is_empty() && !ISOB_ZONES.iter().all(|z| known.iter().any(|k| k == z)) {
+            return Err(RunError::AvailabilityZones {
+                region: region.to_owned(),
+                given: ISOB_ZONES.join(", "),
+                known: known.join(", "),
+            });
+        }
         ISOB_ZONES.iter().map(|z| z.to_string()).collect()
     } else {
         lookups::availability_zones(app, stack)
@@ -116,12 +130,12 @@ fn created(app: &mut App, stack: StackRef, cfg: &Config) -> VpcOutputs {
         .expect("the MLSpace VPC layout fits its CIDR");
     add_endpoints(app, &vpc, cfg);
     let private: Vec<Value> = vpc.private_subnets.iter().map(ec2::Subnet::id).collect();
-    VpcOutputs {
+    Ok(VpcOutputs {
         vpc_id: vpc.id(),
         lambda_subnet_ids: private.clone(),
         private_subnet_ids: private,
         security_group_id: vpc.default_security_group(),
-    }
+    })
 }
 
 /// The endpoints of the TS app's VPC, with its region rules: the isolated regions get fewer
@@ -252,6 +266,39 @@ mod tests {
             );
         }
         assert!(services.iter().any(|s| s.contains("translate")));
+    }
+
+    #[test]
+    fn isob_zones_must_be_among_the_accounts_zones_as_aws_cdk_lib_checks() {
+        let cfg = config(r#""AWS_REGION": "us-isob-east-1""#);
+        let ctx = ctx(&cfg);
+        let key = "availability-zones:account=123456789012:region=us-isob-east-1";
+        let build = |zones: J| {
+            let context = json!({ key: zones }).as_object().unwrap().clone();
+            let mut app = App::new(context);
+            let stack = super::super::testing::stack(&mut app, &ctx, "mlspace-vpc");
+            super::build(&mut app, stack, &ctx).map(|_| ())
+        };
+        let err = build(json!(["us-isob-east-1a", "us-isob-east-1b"])).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("us-isob-east-1b, us-isob-east-1c")
+                && text.contains("us-isob-east-1a, us-isob-east-1b"),
+            "{text}"
+        );
+        build(json!([
+            "us-isob-east-1a",
+            "us-isob-east-1b",
+            "us-isob-east-1c"
+        ]))
+        .unwrap();
+        // Without the lookup yet, it is asked for (as aws-cdk-lib asks), and the dummy zones
+        // do not fail the check.
+        let (_, missing) = vpc_template(r#""AWS_REGION": "us-isob-east-1""#);
+        assert!(
+            missing.iter().any(|p| p == "availability-zones"),
+            "{missing:?}"
+        );
     }
 
     #[test]
