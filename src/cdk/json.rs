@@ -136,19 +136,50 @@ fn write_string(out: &mut String, s: &str) {
     out.push('"');
 }
 
-/// The shortest form JS prints for a number: integral floats lose their `.0`.
+/// The form JS's `Number.prototype.toString` gives a number (what `JSON.stringify` writes): the
+/// shortest digits that read back as the same double, positional from 1e-6 up to below 1e21,
+/// exponential (`1e+21`, `1.5e-7`) outside that range.
 fn js_number(n: &Number) -> String {
     if n.is_i64() || n.is_u64() {
         return n.to_string();
     }
     match n.as_f64() {
-        Some(f) if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e21 => format!("{}", f as i128),
-        Some(f) if f.is_finite() => {
-            let s = format!("{f}");
-            s
-        }
+        Some(f) if f.is_finite() => js_double(f),
         _ => "null".to_string(),
     }
+}
+
+fn js_double(f: f64) -> String {
+    if f == 0.0 {
+        return "0".to_string();
+    }
+    // Rust's `{:e}` gives the shortest round-trip digits: `d.ddde±x`.
+    let sci = format!("{:e}", f.abs());
+    let (mantissa, exponent) = sci.split_once('e').unwrap_or((sci.as_str(), "0"));
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let k = digits.len() as i64;
+    // The value is 0.DIGITS x 10^n.
+    let n = exponent.parse::<i64>().unwrap_or(0) + 1;
+    let sign = if f < 0.0 { "-" } else { "" };
+    let body = if k <= n && n <= 21 {
+        format!("{digits}{}", "0".repeat((n - k) as usize))
+    } else if 0 < n && n <= 21 {
+        format!("{}.{}", &digits[..n as usize], &digits[n as usize..])
+    } else if -6 < n && n <= 0 {
+        format!("0.{}{digits}", "0".repeat((-n) as usize))
+    } else {
+        let e = n - 1;
+        let e = if e >= 0 {
+            format!("+{e}")
+        } else {
+            e.to_string()
+        };
+        match digits.split_at(1) {
+            (d, "") => format!("{d}e{e}"),
+            (d, rest) => format!("{d}.{rest}e{e}"),
+        }
+    };
+    format!("{sign}{body}")
 }
 
 #[cfg(test)]
@@ -205,5 +236,28 @@ mod tests {
     fn integral_floats_print_as_integers() {
         assert_eq!(to_compact(&json!(6.0)), "6");
         assert_eq!(to_compact(&json!(0.5)), "0.5");
+    }
+
+    #[test]
+    fn doubles_print_as_javascript_prints_them() {
+        // Expected: node -e 'console.log(JSON.stringify(x))' for each x.
+        for (x, js) in [
+            (1e21, "1e+21"),
+            (1.5e21, "1.5e+21"),
+            (1e20, "100000000000000000000"),
+            (123456789012345680000.0, "123456789012345680000"),
+            (1e-7, "1e-7"),
+            (1.25e-7, "1.25e-7"),
+            (1e-6, "0.000001"),
+            (0.000123, "0.000123"),
+            (2.5, "2.5"),
+            (-0.5, "-0.5"),
+            (-1e21, "-1e+21"),
+            (0.1 + 0.2, "0.30000000000000004"),
+            (1.7976931348623157e308, "1.7976931348623157e+308"),
+            (5e-324, "5e-324"),
+        ] {
+            assert_eq!(to_compact(&json!(x)), js, "{x:e}");
+        }
     }
 }
