@@ -194,6 +194,25 @@ fn a_bad_value_is_reported_against_the_file_it_came_from() {
         err.contains("lib/config.json: NOTEBOOK_ROLE_ARN is in partition"),
         "{err}"
     );
+
+    // An environment variable or bucket name set only in config.json is blamed on config.json.
+    write(
+        root.path(),
+        "lib/config.json",
+        r#"{"AWS_ACCOUNT": "222233334444", "ADDITIONAL_LAMBDA_ENVIRONMENT_VARS": {"AWS_REGION": "x"}}"#,
+    );
+    let err = load(root.path()).unwrap_err().to_string();
+    assert!(
+        err.contains("lib/config.json: ADDITIONAL_LAMBDA_ENVIRONMENT_VARS: \"AWS_REGION\""),
+        "{err}"
+    );
+    write(
+        root.path(),
+        "lib/config.json",
+        r#"{"AWS_ACCOUNT": "222233334444", "DATA_BUCKET_NAME": "Bad_Name"}"#,
+    );
+    let err = load(root.path()).unwrap_err().to_string();
+    assert!(err.contains("lib/config.json: DATA_BUCKET_NAME"), "{err}");
 }
 
 #[test]

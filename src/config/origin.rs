@@ -139,6 +139,11 @@ impl Origins {
                 let key = set.first().copied().unwrap_or_default().to_owned();
                 (origin, key)
             }
+            ConfigError::LambdaEnvName { origin, name, .. } => {
+                let key = format!("ADDITIONAL_LAMBDA_ENVIRONMENT_VARS.{name}");
+                (origin, key)
+            }
+            ConfigError::BucketName { origin, key, .. } => (origin, (*key).to_owned()),
             ConfigError::Architecture { origin, .. } => (origin, "LAMBDA_ARCHITECTURE".to_owned()),
             ConfigError::Runtime { origin, .. } => (origin, "LAMBDA_RUNTIME".to_owned()),
             _ => return error,
