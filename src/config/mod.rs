@@ -23,6 +23,7 @@ mod error;
 pub mod merge;
 pub mod origin;
 pub mod release_guard;
+pub mod ts_source;
 #[rustfmt::skip]
 mod release_table;
 mod prompt;
