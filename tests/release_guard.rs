@@ -100,7 +100,8 @@ fn a_typescript_file_in_a_tree_stops_the_synth() {
         &[
             "lib/stacks/extra.ts: added",
             "bin/mlspace-cdk.ts: deleted",
-            "frontend/package.json: no version (not 1.6.10)",
+            "frontend/package.json: missing, so no version (not 1.6.10)",
+            "package.json: missing (1.6.10 depends on aws-cdk-lib ^2.177.0)",
         ],
     );
     assert_opt_in_warns(tree.path(), "lib/stacks/extra.ts: added");
