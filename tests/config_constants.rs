@@ -303,3 +303,80 @@ fn config_show_fails_like_a_synth_on_a_bad_configuration() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("lib/constants.ts:1:28"), "{stderr}");
 }
+
+/// `config show` on a tree whose constants.ts is `text`: it fails (an exit code, not a signal)
+/// with one message that starts as `expected` does.
+fn assert_refused(text: &str, expected: &str) {
+    let root = tempfile::tempdir().unwrap();
+    write(root.path(), "lib/constants.ts", text);
+    let out = Command::new(binary())
+        .args(["config", "show"])
+        .current_dir(root.path())
+        .env_remove("MLSPACE_SOURCE_ROOT")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{expected}:\n{stderr}");
+    assert_eq!(stderr.matches("mlspace-cdk: error:").count(), 1, "{stderr}");
+    assert!(stderr.contains(expected), "{expected}:\n{stderr}");
+}
+
+#[test]
+fn code_that_runs_when_the_file_loads_is_refused() {
+    assert_refused(
+        &format!(
+            "{CONSTANTS}class Injector {{ static {{ (ADDITIONAL_LAMBDA_ENVIRONMENT_VARS as any).INJECTED = 'yes'; }} }}\n"
+        ),
+        "lib/constants.ts:18:1: a class (its static blocks and initializers run when the file loads) is not allowed in lib/constants.ts",
+    );
+    assert_refused(
+        &format!("{CONSTANTS}export enum E {{ A = Date.now() }}\n"),
+        "lib/constants.ts:18:1: an exported enum is not allowed",
+    );
+}
+
+#[test]
+fn deep_nesting_is_one_error_not_a_crash() {
+    let n = 10_000;
+    assert_refused(
+        &format!(
+            "export const SYSTEM_TAG = {}'Acme'{};\n",
+            "(".repeat(n),
+            ")".repeat(n)
+        ),
+        "lib/constants.ts:1:283: the text is nested more than 256 levels deep",
+    );
+    assert_refused(
+        &format!(
+            "export const ADDITIONAL_LAMBDA_ENVIRONMENT_VARS = {}{};\n",
+            "{ a: ".repeat(n),
+            "}".repeat(n)
+        ),
+        "the text is nested more than 256 levels deep",
+    );
+}
+
+#[test]
+fn what_typescript_would_not_compile_is_refused() {
+    assert_refused(
+        &format!("{CONSTANTS}export const SYSTEM_TAG = 'Other';\n"),
+        "lib/constants.ts:18:14: SYSTEM_TAG is declared a second time (first on line 8)",
+    );
+    for member in ["PYTHON_3_14", "PYTHON_3_011"] {
+        assert_refused(
+            &CONSTANTS.replace("PYTHON_3_12", member),
+            &format!("lib/constants.ts:12:31: LAMBDA_RUNTIME must be a Python runtime such as Runtime.PYTHON_3_11, but it is Runtime.{member}"),
+        );
+    }
+}
+
+#[test]
+fn positions_count_cr_only_line_breaks() {
+    let text = CONSTANTS
+        .replace('\n', "\r")
+        .replace("'eu-west-1'", "process.env.AWS_REGION");
+    assert_refused(
+        &text,
+        "lib/constants.ts:4:27: AWS_REGION is set to a member expression",
+    );
+}
