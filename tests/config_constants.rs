@@ -380,3 +380,66 @@ fn positions_count_cr_only_line_breaks() {
         "lib/constants.ts:4:27: AWS_REGION is set to a member expression",
     );
 }
+
+#[test]
+fn config_undefined_json_is_a_layer_between_constants_ts_and_config_json() {
+    // MLSpace 1.6.10's generateConfig() runs without an account id and merges
+    // lib/config.${accountId}.json = lib/config.undefined.json before lib/config.json.
+    let root = mixed_tree();
+    write(
+        root.path(),
+        "lib/config.undefined.json",
+        &json!({
+            "DATA_BUCKET_NAME": "acct-data",
+            "LOGS_BUCKET_NAME": "acct-logs",
+            "SYSTEM_TAG": "AcctTag",
+            "ADDITIONAL_LAMBDA_ENVIRONMENT_VARS": {"ACCT": "1", "NO_PROXY": "acct"}
+        })
+        .to_string(),
+    );
+    let config = load(root.path()).unwrap().config;
+    assert_eq!(config.logs_bucket_name, "acct-logs");
+    assert_eq!(config.system_tag, "AcctTag");
+    // config.json still wins.
+    assert_eq!(config.data_bucket_name, "json-data");
+    let vars: Vec<(&str, &str)> = config
+        .additional_lambda_environment_vars
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    assert_eq!(
+        vars,
+        [
+            ("HTTP_PROXY", "proxy:3128"),
+            ("NO_PROXY", "localhost,169.254.169.254"),
+            ("ACCT", "1"),
+            ("EXTRA", "1")
+        ]
+    );
+
+    let json: serde_json::Value = serde_json::from_str(&config_show(root.path(), true)).unwrap();
+    assert_eq!(
+        json["LOGS_BUCKET_NAME"],
+        json!({"value": "acct-logs", "origin": "lib/config.undefined.json"})
+    );
+    assert_eq!(json["DATA_BUCKET_NAME"]["origin"], "lib/config.json");
+    assert_eq!(
+        json["ADDITIONAL_LAMBDA_ENVIRONMENT_VARS.ACCT"]["origin"],
+        "lib/config.undefined.json"
+    );
+    let text = config_show(root.path(), false);
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("SYSTEM_TAG ") && l.contains("lib/config.undefined.json")),
+        "{text}"
+    );
+
+    // A bad value there is reported against that file.
+    write(
+        root.path(),
+        "lib/config.undefined.json",
+        r#"{"LAMBDA_ARCHITECTURE": "ARM"}"#,
+    );
+    let err = load(root.path()).unwrap_err().to_string();
+    assert!(err.contains("lib/config.undefined.json"), "{err}");
+}
