@@ -93,6 +93,9 @@ pub enum ConstantsError {
         column: usize,
     },
 
+    #[error("{origin}: {size} bytes, more than the {max} mlspace-cdk parses (MLSpace's own is about 8 KB); write the values as literals in a file of usual size, or set them in lib/config.json", max = super::ts_source::MAX_SOURCE)]
+    TooLarge { origin: String, size: usize },
+
     #[error("{origin}:{line}:{column}: {name} must be {expected}, but it is {found}")]
     WrongType {
         origin: String,
@@ -137,6 +140,12 @@ pub fn parse(
     origin: &str,
     is_release_constant: impl Fn(&str) -> bool + Sync,
 ) -> Result<ConstantsTs, ConstantsError> {
+    if text.len() > super::ts_source::MAX_SOURCE {
+        return Err(ConstantsError::TooLarge {
+            origin: origin.to_owned(),
+            size: text.len(),
+        });
+    }
     let lines = LineIndex::new(text);
     if let Some(offset) = super::ts_source::too_deep(text) {
         let (line, column) = lines.position(offset);
@@ -938,7 +947,7 @@ mod tests {
         assert!(
             message.starts_with(&format!(
                 "lib/constants.ts:2:{}: the text is nested more than {} levels deep",
-                27 + crate::config::ts_source::MAX_NESTING,
+                26 + crate::config::ts_source::MAX_NESTING,
                 crate::config::ts_source::MAX_NESTING
             )),
             "{message}"
@@ -959,6 +968,15 @@ mod tests {
             )),
             "Acme"
         );
+    }
+
+    #[test]
+    fn a_file_larger_than_the_parser_takes_is_one_error() {
+        let text = format!(
+            "export const SYSTEM_TAG = 'A';\n{}",
+            " ".repeat(crate::config::ts_source::MAX_SOURCE)
+        );
+        assert!(error(&text).contains("bytes, more than the 262144 mlspace-cdk parses"));
     }
 
     #[test]

@@ -76,8 +76,8 @@ pub const LOCK_FILE: &str = "package-lock.json";
 /// The digest of a file that cannot be read starts with this, then says why.
 const UNREADABLE: &str = "unreadable: ";
 const TYPESCRIPT_DIRS: [&str; 2] = ["bin", "lib"];
-/// Larger TypeScript files are not read (they count as changed).
-const MAX_TS_BYTES: u64 = 4 << 20;
+/// Larger TypeScript files are not read (they count as changed); see `ts_source`.
+const MAX_TS_BYTES: u64 = super::ts_source::MAX_SOURCE as u64;
 const MAX_PACKAGE_JSON_BYTES: u64 = 1 << 20;
 
 /// What the guard reads of a source tree.
@@ -333,7 +333,7 @@ pub fn read_checkout(root: &Path) -> Result<Checkout, GuardError> {
 pub fn token_digest(text: &str) -> String {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut hash = Sha256::new();
-    if super::ts_source::too_deep(text).is_some() {
+    if text.len() > super::ts_source::MAX_SOURCE || super::ts_source::too_deep(text).is_some() {
         hash.update(b"too deeply nested\0");
         hash.update(text.as_bytes());
         return hex(&hash.finalize());
