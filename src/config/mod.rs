@@ -4,7 +4,8 @@
 //!
 //! ```text
 //! defaults.rs (table) ──┐
-//! lib/constants.ts ─────┤  constants_ts.rs (parsed with oxc, literals only)
+//! lib/constants.ts ─────┤  constants_ts.rs (parsed with oxc, literals only; ts_source.rs: depth)
+//! config.undefined.json ┤  (1.6.10's generateConfig() reads it: no account id)
 //! lib/config.json ──────┼─ merge.rs ─ validate.rs ─ Config   (origin.rs: where each value came from)
 //! cluster-config.json ──┘   (ec2-key sets EMR_EC2_SSH_KEY)
 //! checkout vs 1.6.10 ─── release_guard.rs + release_table.rs (generated)

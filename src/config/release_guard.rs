@@ -229,12 +229,6 @@ fn unsupported_message(differences: &[Difference], allowed: bool) -> String {
 
 #[derive(Debug, thiserror::Error)]
 pub enum GuardError {
-    #[error("cannot read {}: {source}", path.display())]
-    Read {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
     #[error("{}: {message}", path.display())]
     Invalid { path: PathBuf, message: String },
     #[error(transparent)]
