@@ -7,7 +7,10 @@
 //! `Architecture.X86_64` / `Architecture.ARM_64`, `Runtime.PYTHON_3_x`, with or without a type
 //! annotation or `as const`. Anything that needs TypeScript to evaluate (a call, another constant,
 //! `process.env`, an operator, `${}`) is an error naming `lib/constants.ts:LINE:COLUMN`.
-//! Exports that are not 1.6.10's constants are listed for the release guard, not read.
+//! Exports that are not 1.6.10's constants are listed for the release guard, not read. The top
+//! level is a whitelist (see [`parse`]); a second declaration of a name, a `Runtime` member
+//! aws-cdk-lib does not have, and text nested too deep to parse safely (see `ts_source`) are
+//! errors too: the TypeScript app would not compile, or mlspace-cdk could not be sure.
 
 use indexmap::IndexMap;
 use oxc_allocator::Allocator;
@@ -384,18 +387,14 @@ fn parse_program(
     Ok(out)
 }
 
-/// Names declared by an exported function, class, enum, type, ... (all unknown to MLSpace 1.6.10's
-/// constants.ts).
+/// Names declared by an exported type, interface, `declare`d class or function, `import =`, ...
+/// (all unknown to MLSpace 1.6.10's constants.ts).
 fn declaration_names(declaration: &Declaration) -> Vec<String> {
-    let name = match declaration {
-        Declaration::FunctionDeclaration(f) => f.id.as_ref().map(|id| id.name.to_string()),
-        Declaration::ClassDeclaration(c) => c.id.as_ref().map(|id| id.name.to_string()),
-        Declaration::TSTypeAliasDeclaration(t) => Some(t.id.name.to_string()),
-        Declaration::TSInterfaceDeclaration(t) => Some(t.id.name.to_string()),
-        Declaration::TSEnumDeclaration(t) => Some(t.id.name.to_string()),
-        _ => None,
-    };
-    name.into_iter().collect()
+    declaration
+        .id()
+        .map(|id| id.name.to_string())
+        .into_iter()
+        .collect()
 }
 
 /// The literal an initializer writes, seen through parentheses, type assertions to `const`,
@@ -901,6 +900,18 @@ mod tests {
             ),
             []
         );
+    }
+
+    #[test]
+    fn exported_declarations_are_listed_for_the_guard() {
+        let parsed = parse(
+            "export type T = string;\nexport declare function f(): void;\nexport import A = B.C;\nexport declare namespace N {}\n",
+            "lib/constants.ts",
+            release,
+        )
+        .unwrap();
+        let names: Vec<&str> = parsed.exports.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(names, ["T", "f", "A", "N"]);
     }
 
     #[test]
