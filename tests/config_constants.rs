@@ -344,7 +344,7 @@ fn deep_nesting_is_one_error_not_a_crash() {
             "(".repeat(n),
             ")".repeat(n)
         ),
-        "lib/constants.ts:1:283: the text is nested more than 256 levels deep",
+        "lib/constants.ts:1:282: the text is nested more than 256 levels deep",
     );
     assert_refused(
         &format!(
