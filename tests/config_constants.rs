@@ -322,3 +322,143 @@ fn config_show_fails_like_a_synth_on_a_bad_configuration() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("lib/constants.ts:1:28"), "{stderr}");
 }
+
+/// `config show` on a tree whose constants.ts is `text`: it fails (an exit code, not a signal)
+/// with one message that starts as `expected` does.
+fn assert_refused(text: &str, expected: &str) {
+    let root = tempfile::tempdir().unwrap();
+    write(root.path(), "lib/constants.ts", text);
+    let out = Command::new(binary())
+        .args(["config", "show"])
+        .current_dir(root.path())
+        .env_remove("MLSPACE_SOURCE_ROOT")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{expected}:\n{stderr}");
+    assert_eq!(stderr.matches("mlspace-cdk: error:").count(), 1, "{stderr}");
+    assert!(stderr.contains(expected), "{expected}:\n{stderr}");
+}
+
+#[test]
+fn code_that_runs_when_the_file_loads_is_refused() {
+    assert_refused(
+        &format!(
+            "{CONSTANTS}class Injector {{ static {{ (ADDITIONAL_LAMBDA_ENVIRONMENT_VARS as any).INJECTED = 'yes'; }} }}\n"
+        ),
+        "lib/constants.ts:18:1: a class (its static blocks and initializers run when the file loads) is not allowed in lib/constants.ts",
+    );
+    assert_refused(
+        &format!("{CONSTANTS}export enum E {{ A = Date.now() }}\n"),
+        "lib/constants.ts:18:1: an exported enum is not allowed",
+    );
+}
+
+#[test]
+fn deep_nesting_is_one_error_not_a_crash() {
+    let n = 10_000;
+    assert_refused(
+        &format!(
+            "export const SYSTEM_TAG = {}'Acme'{};\n",
+            "(".repeat(n),
+            ")".repeat(n)
+        ),
+        "lib/constants.ts:1:282: the text is nested more than 256 levels deep",
+    );
+    assert_refused(
+        &format!(
+            "export const ADDITIONAL_LAMBDA_ENVIRONMENT_VARS = {}{};\n",
+            "{ a: ".repeat(n),
+            "}".repeat(n)
+        ),
+        "the text is nested more than 256 levels deep",
+    );
+}
+
+#[test]
+fn what_typescript_would_not_compile_is_refused() {
+    assert_refused(
+        &format!("{CONSTANTS}export const SYSTEM_TAG = 'Other';\n"),
+        "lib/constants.ts:18:14: SYSTEM_TAG is declared a second time (first on line 8)",
+    );
+    for member in ["PYTHON_3_14", "PYTHON_3_011"] {
+        assert_refused(
+            &CONSTANTS.replace("PYTHON_3_12", member),
+            &format!("lib/constants.ts:12:31: LAMBDA_RUNTIME must be a Python runtime such as Runtime.PYTHON_3_11, but it is Runtime.{member}"),
+        );
+    }
+}
+
+#[test]
+fn positions_count_cr_only_line_breaks() {
+    let text = CONSTANTS
+        .replace('\n', "\r")
+        .replace("'eu-west-1'", "process.env.AWS_REGION");
+    assert_refused(
+        &text,
+        "lib/constants.ts:4:27: AWS_REGION is set to a member expression",
+    );
+}
+
+#[test]
+fn config_undefined_json_is_a_layer_between_constants_ts_and_config_json() {
+    // MLSpace 1.6.10's generateConfig() runs without an account id and merges
+    // lib/config.${accountId}.json = lib/config.undefined.json before lib/config.json.
+    let root = mixed_tree();
+    write(
+        root.path(),
+        "lib/config.undefined.json",
+        &json!({
+            "DATA_BUCKET_NAME": "acct-data",
+            "LOGS_BUCKET_NAME": "acct-logs",
+            "SYSTEM_TAG": "AcctTag",
+            "ADDITIONAL_LAMBDA_ENVIRONMENT_VARS": {"ACCT": "1", "NO_PROXY": "acct"}
+        })
+        .to_string(),
+    );
+    let config = load(root.path()).unwrap().config;
+    assert_eq!(config.logs_bucket_name, "acct-logs");
+    assert_eq!(config.system_tag, "AcctTag");
+    // config.json still wins.
+    assert_eq!(config.data_bucket_name, "json-data");
+    let vars: Vec<(&str, &str)> = config
+        .additional_lambda_environment_vars
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    assert_eq!(
+        vars,
+        [
+            ("HTTP_PROXY", "proxy:3128"),
+            ("NO_PROXY", "localhost,169.254.169.254"),
+            ("ACCT", "1"),
+            ("EXTRA", "1")
+        ]
+    );
+
+    let json: serde_json::Value = serde_json::from_str(&config_show(root.path(), true)).unwrap();
+    assert_eq!(
+        json["LOGS_BUCKET_NAME"],
+        json!({"value": "acct-logs", "origin": "lib/config.undefined.json"})
+    );
+    assert_eq!(json["DATA_BUCKET_NAME"]["origin"], "lib/config.json");
+    assert_eq!(
+        json["ADDITIONAL_LAMBDA_ENVIRONMENT_VARS.ACCT"]["origin"],
+        "lib/config.undefined.json"
+    );
+    let text = config_show(root.path(), false);
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("SYSTEM_TAG ") && l.contains("lib/config.undefined.json")),
+        "{text}"
+    );
+
+    // A bad value there is reported against that file.
+    write(
+        root.path(),
+        "lib/config.undefined.json",
+        r#"{"LAMBDA_ARCHITECTURE": "ARM"}"#,
+    );
+    let err = load(root.path()).unwrap_err().to_string();
+    assert!(err.contains("lib/config.undefined.json"), "{err}");
+}

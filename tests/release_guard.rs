@@ -100,7 +100,8 @@ fn a_typescript_file_in_a_tree_stops_the_synth() {
         &[
             "lib/stacks/extra.ts: added",
             "bin/mlspace-cdk.ts: deleted",
-            "frontend/package.json: no version (not 1.6.10)",
+            "frontend/package.json: missing, so no version (not 1.6.10)",
+            "package.json: missing (1.6.10 depends on aws-cdk-lib ^2.177.0)",
         ],
     );
     assert_opt_in_warns(tree.path(), "lib/stacks/extra.ts: added");
@@ -251,5 +252,128 @@ fn a_real_checkout_passes_unchanged_and_stops_on_each_kind_of_change() {
     fs::remove_file(&deleted).unwrap();
     assert_stops(tree, &["lib/utils/layers.ts: deleted"]);
     fs::write(&deleted, original).unwrap();
+    assert_passes(tree);
+}
+
+/// Replace `path` of `tree` by what `make` creates there, check, and put the file back.
+fn with_replaced(tree: &Path, path: &str, make: impl FnOnce(&Path), check: impl FnOnce()) {
+    let file = tree.join(path);
+    let original = fs::read(&file).unwrap();
+    fs::remove_file(&file).unwrap();
+    make(&file);
+    check();
+    let _ = fs::remove_file(&file);
+    fs::write(&file, original).unwrap();
+}
+
+fn mkfifo(path: &Path) {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+}
+
+#[test]
+fn a_real_checkout_is_judged_by_token_values_and_reports_what_it_cannot_read() {
+    let Some(temp) = mlspace_checkout() else {
+        return;
+    };
+    let tree = temp.path().join("mlspace");
+    let tree = tree.as_path();
+
+    // The quote style of a string and a byte-order mark are no change.
+    with_edit(
+        tree,
+        "lib/stacks/kms.ts",
+        |text| {
+            format!(
+                "\u{feff}{}",
+                text.replace("from 'aws-cdk-lib';", "from \"aws-cdk-lib\";")
+            )
+        },
+        || assert_passes(tree),
+    );
+    // Deep nesting is a change, not a crash.
+    with_edit(
+        tree,
+        "lib/stacks/kms.ts",
+        |text| {
+            format!(
+                "{text}\nconst zz = {}1{};\n",
+                "(".repeat(20_000),
+                ")".repeat(20_000)
+            )
+        },
+        || assert_stops(tree, &["lib/stacks/kms.ts: changed"]),
+    );
+    // Files that cannot be read say why.
+    with_replaced(tree, "frontend/package.json", mkfifo, || {
+        assert_stops(
+            tree,
+            &["frontend/package.json: a FIFO (named pipe), not a regular file, so no version (not 1.6.10)"],
+        )
+    });
+    with_replaced(
+        tree,
+        "frontend/package.json",
+        |file| std::os::unix::fs::symlink(file, file).unwrap(),
+        || assert_stops(tree, &["frontend/package.json: unreadable ("]),
+    );
+    with_replaced(tree, "lib/stacks/kms.ts", mkfifo, || {
+        assert_stops(
+            tree,
+            &["lib/stacks/kms.ts: a FIFO (named pipe), not a regular file, so it cannot be compared"],
+        )
+    });
+    // Another aws-cdk-lib than 1.6.10's.
+    with_edit(
+        tree,
+        "package.json",
+        |text| {
+            text.replace(
+                "\"aws-cdk-lib\": \"^2.177.0\"",
+                "\"aws-cdk-lib\": \"2.230.0\"",
+            )
+        },
+        || {
+            assert_stops(
+                tree,
+                &[
+                    "package.json: aws-cdk-lib 2.230.0 in dependencies (1.6.10: ^2.177.0)",
+                    "package.json: aws-cdk-lib 2.230.0 in devDependencies (1.6.10: ^2.177.0)",
+                ],
+            )
+        },
+    );
+    with_edit(
+        tree,
+        "package-lock.json",
+        |text| text.replacen("\"version\": \"2.212.0\"", "\"version\": \"2.230.0\"", 1),
+        || {
+            assert_stops(
+                tree,
+                &["package-lock.json: aws-cdk-lib 2.230.0 (1.6.10: 2.212.0)"],
+            )
+        },
+    );
+    // A constant of 1.6.10 removed, or no longer exported: the TS app would not compile.
+    let missing =
+        "lib/constants.ts: does not export S3_READER_ROLE_ARN, one of MLSpace 1.6.10's constants";
+    with_edit(
+        tree,
+        "lib/constants.ts",
+        |text| text.replace("export const S3_READER_ROLE_ARN = '';", ""),
+        || assert_stops(tree, &[missing]),
+    );
+    with_edit(
+        tree,
+        "lib/constants.ts",
+        |text| {
+            text.replace(
+                "export const S3_READER_ROLE_ARN = '';",
+                "const S3_READER_ROLE_ARN = '';",
+            )
+        },
+        || assert_stops(tree, &[missing]),
+    );
     assert_passes(tree);
 }

@@ -33,6 +33,8 @@ fn checkout_from_git() -> Option<tempfile::TempDir> {
             "lib",
             "cdk.json",
             "frontend/package.json",
+            "package.json",
+            "package-lock.json",
         ])
         .status()
         .unwrap();

@@ -7,7 +7,10 @@
 //! `Architecture.X86_64` / `Architecture.ARM_64`, `Runtime.PYTHON_3_x`, with or without a type
 //! annotation or `as const`. Anything that needs TypeScript to evaluate (a call, another constant,
 //! `process.env`, an operator, `${}`) is an error naming `lib/constants.ts:LINE:COLUMN`.
-//! Exports that are not 1.6.10's constants are listed for the release guard, not read.
+//! Exports that are not 1.6.10's constants are listed for the release guard, not read. The top
+//! level is a whitelist (see [`parse`]); a second declaration of a name, a `Runtime` member
+//! aws-cdk-lib does not have, and text nested too deep to parse safely (see `ts_source`) are
+//! errors too: the TypeScript app would not compile, or mlspace-cdk could not be sure.
 
 use indexmap::IndexMap;
 use oxc_allocator::Allocator;
@@ -69,12 +72,32 @@ pub enum ConstantsError {
         expected: &'static str,
     },
 
-    #[error("{origin}:{line}:{column}: this statement runs when the TypeScript app loads the file and could change a constant; mlspace-cdk does not run TypeScript, so remove it and write the values as literals, or set them in lib/config.json")]
+    #[error("{origin}:{line}:{column}: {what} is not allowed in lib/constants.ts, which may hold only imports, `export const NAME = <literal>` and type declarations (type, interface, declare): other code could run when the TypeScript app loads the file and change a constant, and mlspace-cdk does not run TypeScript; remove it and write the values as literals, or set them in lib/config.json")]
     Statement {
         origin: String,
         line: usize,
         column: usize,
+        what: String,
     },
+
+    #[error("{origin}:{line}:{column}: {name} is declared a second time (first on line {first}); TypeScript would not compile the file: keep one declaration")]
+    Duplicate {
+        origin: String,
+        line: usize,
+        column: usize,
+        name: String,
+        first: usize,
+    },
+
+    #[error("{origin}:{line}:{column}: the text is nested more than {max} levels deep here (brackets and prefix operators); mlspace-cdk does not parse such text: write each value as a plain literal", max = super::ts_source::MAX_NESTING)]
+    TooDeep {
+        origin: String,
+        line: usize,
+        column: usize,
+    },
+
+    #[error("{origin}: {size} bytes, more than the {max} mlspace-cdk parses (MLSpace's own is about 8 KB); write the values as literals in a file of usual size, or set them in lib/config.json", max = super::ts_source::MAX_SOURCE)]
+    TooLarge { origin: String, size: usize },
 
     #[error("{origin}:{line}:{column}: {name} must be {expected}, but it is {found}")]
     WrongType {
@@ -108,14 +131,94 @@ struct NotLiteral {
 
 /// Parse `text` (the content of `lib/constants.ts`). `is_release_constant` says which names are
 /// MLSpace 1.6.10's constants (only those are read); `origin` names the file in messages.
+///
+/// The top level is a whitelist: imports, `export const NAME = <literal>` (and local `const`s of
+/// literals), type declarations (`type`, `interface`, anything `declare`d) and empty statements,
+/// which is everything MLSpace 1.6.10's own constants.ts holds. Anything else (a class, whose
+/// static blocks and initializers run at load time; an enum or namespace, which are code; a
+/// function; an expression statement; `export default <expression>`) could change a constant
+/// when the TypeScript app loads the file, so it is an error at its position.
 pub fn parse(
     text: &str,
     origin: &str,
-    is_release_constant: impl Fn(&str) -> bool,
+    is_release_constant: impl Fn(&str) -> bool + Sync,
+) -> Result<ConstantsTs, ConstantsError> {
+    if text.len() > super::ts_source::MAX_SOURCE {
+        return Err(ConstantsError::TooLarge {
+            origin: origin.to_owned(),
+            size: text.len(),
+        });
+    }
+    let lines = LineIndex::new(text);
+    if let Some(offset) = super::ts_source::too_deep(text) {
+        let (line, column) = lines.position(offset);
+        return Err(ConstantsError::TooDeep {
+            origin: origin.to_owned(),
+            line,
+            column,
+        });
+    }
+    super::ts_source::on_large_stack(|| parse_program(text, origin, &lines, &is_release_constant))
+}
+
+/// What a top-level statement that is not on the whitelist is, for messages.
+fn refused_statement(statement: &Statement) -> Option<&'static str> {
+    if let Some(declaration) = statement.as_declaration() {
+        if declaration.declare() || declaration.is_type() {
+            return None;
+        }
+        return match declaration {
+            // `import x = require('m')` / `import x = N.y`: an import.
+            Declaration::TSImportEqualsDeclaration(_) => None,
+            // Overload signatures (no body) are types.
+            Declaration::FunctionDeclaration(f) if f.body.is_none() => None,
+            Declaration::VariableDeclaration(_) => None,
+            Declaration::FunctionDeclaration(_) => Some("a function"),
+            Declaration::ClassDeclaration(_) => {
+                Some("a class (its static blocks and initializers run when the file loads)")
+            }
+            Declaration::TSEnumDeclaration(_) => Some("an enum"),
+            _ => Some("a namespace or module"),
+        };
+    }
+    match statement {
+        Statement::ImportDeclaration(_)
+        | Statement::EmptyStatement(_)
+        | Statement::ExportNamedDeclaration(_)
+        | Statement::ExportFromDeclaration(_)
+        | Statement::ExportAllDeclaration(_) => None,
+        Statement::ExportDeclaration(export) => refused_statement_of(&export.declaration),
+        Statement::ExportDefaultDeclaration(_) => Some("`export default`"),
+        Statement::ExpressionStatement(_) => Some("an expression statement"),
+        _ => Some("a statement"),
+    }
+}
+
+fn refused_statement_of(declaration: &Declaration) -> Option<&'static str> {
+    if declaration.declare() || declaration.is_type() {
+        return None;
+    }
+    match declaration {
+        Declaration::VariableDeclaration(_) => None,
+        Declaration::FunctionDeclaration(f) if f.body.is_none() => None,
+        Declaration::FunctionDeclaration(_) => Some("an exported function"),
+        Declaration::ClassDeclaration(_) => {
+            Some("an exported class (its static blocks and initializers run when the file loads)")
+        }
+        Declaration::TSEnumDeclaration(_) => Some("an exported enum"),
+        Declaration::TSImportEqualsDeclaration(_) => None,
+        _ => Some("an exported namespace or module"),
+    }
+}
+
+fn parse_program(
+    text: &str,
+    origin: &str,
+    lines: &LineIndex,
+    is_release_constant: &(dyn Fn(&str) -> bool + Sync),
 ) -> Result<ConstantsTs, ConstantsError> {
     let allocator = Allocator::default();
     let parsed = oxc_parser::Parser::new(&allocator, text, SourceType::ts()).parse();
-    let lines = LineIndex::new(text);
     if let Some(error) = parsed.diagnostics.errors().next() {
         let offset = error.labels.first().map_or(0, |l| l.offset() as usize);
         let (line, column) = lines.position(offset);
@@ -128,7 +231,32 @@ pub fn parse(
     }
 
     let mut out = ConstantsTs::default();
+    // Every top-level variable, by name, and the line it is first declared on: TypeScript
+    // refuses a second declaration of a `const`, so the file would not compile.
+    let mut declared: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut declare = |name: &str, span: Span| -> Result<(), ConstantsError> {
+        let (line, column) = lines.position(span.start as usize);
+        if let Some(first) = declared.insert(name.to_owned(), line) {
+            return Err(ConstantsError::Duplicate {
+                origin: origin.to_owned(),
+                line,
+                column,
+                name: name.to_owned(),
+                first,
+            });
+        }
+        Ok(())
+    };
     for statement in &parsed.program.body {
+        if let Some(what) = refused_statement(statement) {
+            let (line, column) = lines.position(statement.span().start as usize);
+            return Err(ConstantsError::Statement {
+                origin: origin.to_owned(),
+                line,
+                column,
+                what: what.to_owned(),
+            });
+        }
         let declaration = match statement {
             Statement::ExportDeclaration(export) => &export.declaration,
             Statement::ExportNamedDeclaration(export) => {
@@ -160,14 +288,6 @@ pub fn parse(
                 }
                 continue;
             }
-            Statement::ExportDefaultDeclaration(export) => {
-                let line = lines.position(export.span.start as usize).0;
-                out.exports.push(Export {
-                    name: "default".to_owned(),
-                    line,
-                });
-                continue;
-            }
             Statement::ExportAllDeclaration(export) => {
                 let line = lines.position(export.span.start as usize).0;
                 out.exports.push(Export {
@@ -179,6 +299,9 @@ pub fn parse(
             Statement::VariableDeclaration(local) => {
                 // A local's initializer runs too: only literals (which run nothing) pass.
                 for declarator in &local.declarations {
+                    if let BindingPattern::BindingIdentifier(id) = &declarator.id {
+                        declare(&id.name, id.span)?;
+                    }
                     if let Some(init) = &declarator.init {
                         if literal(init).is_err() {
                             let (line, column) = lines.position(init.span().start as usize);
@@ -186,29 +309,14 @@ pub fn parse(
                                 origin: origin.to_owned(),
                                 line,
                                 column,
+                                what: "a local initialized with code".to_owned(),
                             });
                         }
                     }
                 }
                 continue;
             }
-            Statement::ImportDeclaration(_)
-            | Statement::EmptyStatement(_)
-            | Statement::FunctionDeclaration(_)
-            | Statement::ClassDeclaration(_)
-            | Statement::TSTypeAliasDeclaration(_)
-            | Statement::TSInterfaceDeclaration(_)
-            | Statement::TSEnumDeclaration(_) => continue,
-            other => {
-                // An expression statement, a loop, ... runs at load time and could change an
-                // exported object; mlspace-cdk cannot see what it does.
-                let (line, column) = lines.position(other.span().start as usize);
-                return Err(ConstantsError::Statement {
-                    origin: origin.to_owned(),
-                    line,
-                    column,
-                });
-            }
+            _ => continue,
         };
         let Declaration::VariableDeclaration(variables) = declaration else {
             for name in declaration_names(declaration) {
@@ -222,12 +330,13 @@ pub fn parse(
                 continue;
             };
             let name = id.name.to_string();
+            declare(&name, id.span)?;
             let line = lines.position(id.span.start as usize).0;
             out.exports.push(Export {
                 name: name.clone(),
                 line,
             });
-            if !is_release_constant(&name) {
+            if !is_release_constant(&name) || variables.declare {
                 continue;
             }
             let Some(kind) = default_of(&name) else {
@@ -278,18 +387,14 @@ pub fn parse(
     Ok(out)
 }
 
-/// Names declared by an exported function, class, enum, type, ... (all unknown to MLSpace 1.6.10's
-/// constants.ts).
+/// Names declared by an exported type, interface, `declare`d class or function, `import =`, ...
+/// (all unknown to MLSpace 1.6.10's constants.ts).
 fn declaration_names(declaration: &Declaration) -> Vec<String> {
-    let name = match declaration {
-        Declaration::FunctionDeclaration(f) => f.id.as_ref().map(|id| id.name.to_string()),
-        Declaration::ClassDeclaration(c) => c.id.as_ref().map(|id| id.name.to_string()),
-        Declaration::TSTypeAliasDeclaration(t) => Some(t.id.name.to_string()),
-        Declaration::TSInterfaceDeclaration(t) => Some(t.id.name.to_string()),
-        Declaration::TSEnumDeclaration(t) => Some(t.id.name.to_string()),
-        _ => None,
-    };
-    name.into_iter().collect()
+    declaration
+        .id()
+        .map(|id| id.name.to_string())
+        .into_iter()
+        .collect()
 }
 
 /// The literal an initializer writes, seen through parentheses, type assertions to `const`,
@@ -457,11 +562,10 @@ fn check(name: &str, kind: DefaultValue, literal: Literal) -> Result<Value, Stri
     }
 }
 
-/// `PYTHON_3_12` -> `python3.12`.
-fn python_runtime(member: &str) -> Option<String> {
-    let minor = member.strip_prefix("PYTHON_3_")?;
-    (!minor.is_empty() && minor.bytes().all(|b| b.is_ascii_digit()))
-        .then(|| format!("python3.{minor}"))
+/// `PYTHON_3_12` -> `python3.12`, for the members aws-cdk-lib has (TypeScript would not compile
+/// another); one list with lib/config.json's LAMBDA_RUNTIME.
+fn python_runtime(member: &str) -> Option<&'static str> {
+    super::validate::python_runtime_of_member(member)
 }
 
 /// Byte offset to 1-based line and column (columns count characters).
@@ -472,9 +576,17 @@ struct LineIndex<'a> {
 
 impl<'a> LineIndex<'a> {
     fn new(text: &'a str) -> Self {
-        let starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
+        // TypeScript's line terminators: \n, \r\n, a lone \r, U+2028 and U+2029.
+        let bytes = text.as_bytes();
+        let mut starts = vec![0];
+        for (i, c) in text.char_indices() {
+            match c {
+                '\n' => starts.push(i + 1),
+                '\r' if bytes.get(i + 1) != Some(&b'\n') => starts.push(i + 1),
+                '\u{2028}' | '\u{2029}' => starts.push(i + c.len_utf8()),
+                _ => {}
+            }
+        }
         LineIndex { text, starts }
     }
 
@@ -624,7 +736,7 @@ mod tests {
 
     #[test]
     fn lines_are_recorded_and_unknown_exports_listed_but_not_read() {
-        let text = "// header\n\nexport const SYSTEM_TAG = 'A';\nexport const NOT_IN_THE_RELEASE = compute();\nexport function helper() {}\n";
+        let text = "// header\n\nexport const SYSTEM_TAG = 'A';\nexport const NOT_IN_THE_RELEASE = compute();\nexport type Helper = string;\n";
         let parsed = parse(text, "lib/constants.ts", release).unwrap();
         assert_eq!(parsed.values.len(), 1);
         assert_eq!(parsed.values[0].line, 3);
@@ -635,7 +747,7 @@ mod tests {
             .collect();
         assert_eq!(
             exports,
-            [("SYSTEM_TAG", 3), ("NOT_IN_THE_RELEASE", 4), ("helper", 5)]
+            [("SYSTEM_TAG", 3), ("NOT_IN_THE_RELEASE", 4), ("Helper", 5)]
         );
     }
 
@@ -742,25 +854,152 @@ mod tests {
 
     #[test]
     fn statements_that_run_code_are_refused() {
-        for (text, position) in [
+        for (text, position, what) in [
             (
                 "export const ADDITIONAL_LAMBDA_ENVIRONMENT_VARS = {};\nADDITIONAL_LAMBDA_ENVIRONMENT_VARS['A'] = 'b';",
                 "2:1",
+                "an expression statement",
             ),
-            ("if (true) { console.log('x'); }", "1:1"),
-            ("const local = setUp();", "1:15"),
+            ("if (true) { console.log('x'); }", "1:1", "a statement"),
+            ("const local = setUp();", "1:15", "a local initialized with code"),
+            (
+                "export const ADDITIONAL_LAMBDA_ENVIRONMENT_VARS = {};\nclass Injector { static { (ADDITIONAL_LAMBDA_ENVIRONMENT_VARS as any).INJECTED = 'yes'; } }",
+                "2:1",
+                "a class",
+            ),
+            ("class A { static x = f(); }", "1:1", "a class"),
+            ("export class A {}", "1:1", "an exported class"),
+            ("enum E { A = f() }", "1:1", "an enum"),
+            ("export const enum E { A }", "1:1", "an exported enum"),
+            ("namespace N { f(); }", "1:1", "a namespace"),
+            ("module M { }", "1:1", "a namespace"),
+            ("function f() { return 1; }", "1:1", "a function"),
+            ("export function helper() {}", "1:1", "an exported function"),
+            ("export default (X as any).Y = 1;", "1:1", "`export default`"),
+            ("for (;;) {}", "1:1", "a statement"),
         ] {
             let message = error(text);
             assert!(
-                message.starts_with(&format!("lib/constants.ts:{position}: this statement runs")),
+                message.starts_with(&format!("lib/constants.ts:{position}: {what}")),
+                "{text}: {message}"
+            );
+            assert!(
+                message.contains("may hold only imports") && message.contains("lib/config.json"),
                 "{text}: {message}"
             );
         }
-        // Declarations that run nothing are fine.
+        // Declarations that run nothing are fine: imports, types, interfaces, `declare`,
+        // overload signatures, locals of literals, empty statements.
         assert_eq!(
-            values("type T = string;\ninterface I { a: T }\nfunction f() { return 1; }\nconst x = { a: 'b' };\n;"),
+            values(
+                "import { Runtime } from 'aws-cdk-lib/aws-lambda';\nimport fs = require('fs');\n\
+                 type T = string;\ninterface I { a: T }\nexport type U = T;\nexport interface J {}\n\
+                 declare const D: string;\ndeclare class C {}\ndeclare enum E { A }\n\
+                 declare namespace N { const x: number; }\ndeclare function g(): void;\n\
+                 function h(): void;\nconst x = { a: 'b' };\n;"
+            ),
             []
         );
+    }
+
+    #[test]
+    fn exported_declarations_are_listed_for_the_guard() {
+        let parsed = parse(
+            "export type T = string;\nexport declare function f(): void;\nexport import A = B.C;\nexport declare namespace N {}\n",
+            "lib/constants.ts",
+            release,
+        )
+        .unwrap();
+        let names: Vec<&str> = parsed.exports.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(names, ["T", "f", "A", "N"]);
+    }
+
+    #[test]
+    fn a_second_declaration_of_a_name_is_refused() {
+        let message = error("export const SYSTEM_TAG = 'A';\n\nexport const SYSTEM_TAG = 'B';");
+        assert!(
+            message.starts_with(
+                "lib/constants.ts:3:14: SYSTEM_TAG is declared a second time (first on line 1)"
+            ),
+            "{message}"
+        );
+        let message = error("const SYSTEM_TAG = 'A';\nexport const SYSTEM_TAG = 'B';");
+        assert!(
+            message.starts_with("lib/constants.ts:2:14: SYSTEM_TAG"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn only_aws_cdk_libs_python_runtimes_are_accepted() {
+        assert_eq!(
+            value("export const LAMBDA_RUNTIME = Runtime.PYTHON_3_13;"),
+            "python3.13"
+        );
+        for member in ["PYTHON_3_14", "PYTHON_3_011", "PYTHON_3_", "PYTHON_2_7"] {
+            let message = error(&format!("export const LAMBDA_RUNTIME = Runtime.{member};"));
+            assert!(
+                message.starts_with("lib/constants.ts:1:31: LAMBDA_RUNTIME must be")
+                    && message.contains(&format!("Runtime.{member}")),
+                "{member}: {message}"
+            );
+        }
+    }
+
+    #[test]
+    fn deep_nesting_is_one_error_not_a_crash() {
+        let n = 10_000;
+        let parens = format!(
+            "// header\nexport const SYSTEM_TAG = {}'Acme'{};",
+            "(".repeat(n),
+            ")".repeat(n)
+        );
+        let message = error(&parens);
+        assert!(
+            message.starts_with(&format!(
+                "lib/constants.ts:2:{}: the text is nested more than {} levels deep",
+                26 + crate::config::ts_source::MAX_NESTING,
+                crate::config::ts_source::MAX_NESTING
+            )),
+            "{message}"
+        );
+        let objects = format!(
+            "export const ADDITIONAL_LAMBDA_ENVIRONMENT_VARS = {}{};",
+            "{ a: ".repeat(n),
+            "}".repeat(n)
+        );
+        assert!(error(&objects).contains("nested more than"));
+        // Nesting within the limit parses (on the parser's own stack) and is judged as usual.
+        let depth = crate::config::ts_source::MAX_NESTING - 1;
+        assert_eq!(
+            value(&format!(
+                "export const SYSTEM_TAG = {}'Acme'{};",
+                "(".repeat(depth),
+                ")".repeat(depth)
+            )),
+            "Acme"
+        );
+    }
+
+    #[test]
+    fn a_file_larger_than_the_parser_takes_is_one_error() {
+        let text = format!(
+            "export const SYSTEM_TAG = 'A';\n{}",
+            " ".repeat(crate::config::ts_source::MAX_SOURCE)
+        );
+        assert!(error(&text).contains("bytes, more than the 262144 mlspace-cdk parses"));
+    }
+
+    #[test]
+    fn lines_end_at_cr_lf_crlf_and_the_unicode_separators() {
+        for newline in ["\n", "\r", "\r\n", "\u{2028}", "\u{2029}"] {
+            let text = format!("// a{newline}// b{newline}export const SYSTEM_TAG = f();");
+            let message = error(&text);
+            assert!(
+                message.starts_with("lib/constants.ts:3:27: "),
+                "{newline:?}: {message}"
+            );
+        }
     }
 
     #[test]

@@ -115,6 +115,6 @@ pub enum ConfigError {
     #[error(transparent)]
     ConstantsTs(#[from] super::constants_ts::ConstantsError),
 
-    #[error("{origin}: LAMBDA_RUNTIME must be a Python Lambda runtime such as \"python3.11\", but it is {value:?}")]
+    #[error("{origin}: LAMBDA_RUNTIME must be one of aws-cdk-lib's Python runtimes (python3.6 to python3.13) such as \"python3.11\", but it is {value:?}")]
     Runtime { origin: String, value: String },
 }

@@ -4,7 +4,8 @@
 //!
 //! ```text
 //! defaults.rs (table) ──┐
-//! lib/constants.ts ─────┤  constants_ts.rs (parsed with oxc, literals only)
+//! lib/constants.ts ─────┤  constants_ts.rs (parsed with oxc, literals only; ts_source.rs: depth)
+//! config.undefined.json ┤  (1.6.10's generateConfig() reads it: no account id)
 //! lib/config.json ──────┼─ merge.rs ─ validate.rs ─ Config   (origin.rs: where each value came from)
 //! cluster-config.json ──┘   (ec2-key sets EMR_EC2_SSH_KEY)
 //! checkout vs 1.6.10 ─── release_guard.rs + release_table.rs (generated)
@@ -23,6 +24,7 @@ mod error;
 pub mod merge;
 pub mod origin;
 pub mod release_guard;
+pub mod ts_source;
 #[rustfmt::skip]
 mod release_table;
 mod prompt;
@@ -41,6 +43,10 @@ pub use validate::partition_for_region;
 
 /// `lib/config.json`, relative to the source root.
 pub const CONFIG_FILE: &str = "lib/config.json";
+/// MLSpace 1.6.10's bin/mlspace-cdk.ts calls `generateConfig()` without an account id, and
+/// generateConfig (lib/utils/configTypes.ts) `_.merge`s `lib/config.${accountId}.json` before
+/// lib/config.json: this file, when it exists, is a layer between constants.ts and config.json.
+pub const ACCOUNT_CONFIG_FILE: &str = "lib/config.undefined.json";
 /// MLSpace's EMR cluster configuration, relative to the source root.
 pub const CLUSTER_CONFIG_FILE: &str = "lib/resources/config/cluster-config.json";
 /// The placeholder `ec2-key` of the shipped cluster-config.json; it means "no key".
@@ -259,7 +265,22 @@ pub fn load(source_root: &Path) -> Result<Loaded, ConfigError> {
     let mut merged = merge::defaults_object();
     let mut origins = origin::Origins::default();
     origins.apply_constants(&mut merged, &constants);
-    let warnings = merge::merge_file(&mut merged, &file, &origin)?;
+    let account_path = source_root.join(ACCOUNT_CONFIG_FILE);
+    let mut warnings = Vec::new();
+    let mut account_file = Map::new();
+    let mut consulted_files = Vec::new();
+    if let Some(text) = read_optional(&account_path)? {
+        let account_origin = account_path.display().to_string();
+        account_file = merge::parse_object(&text, &account_origin)?;
+        warnings.extend(merge::merge_file(
+            &mut merged,
+            &account_file,
+            &account_origin,
+        )?);
+        origins.note_json_file(&account_file, origin::Origin::AccountConfigJson);
+        consulted_files.push(account_origin);
+    }
+    warnings.extend(merge::merge_file(&mut merged, &file, &origin)?);
     origins.note_config_json(&file);
 
     let cluster_path = source_root.join(CLUSTER_CONFIG_FILE);
@@ -270,10 +291,14 @@ pub fn load(source_root: &Path) -> Result<Loaded, ConfigError> {
     }
     // A missing property is reported against every file that could have set it; a bad value
     // against the file it came from.
-    let consulted = if constants.values.is_empty() {
-        origin
-    } else {
-        format!("{} and {origin}", constants_path.display())
+    if !constants.values.is_empty() {
+        consulted_files.insert(0, constants_path.display().to_string());
+    }
+    consulted_files.push(origin);
+    let consulted = match consulted_files.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => String::new(),
     };
     let describe = |o: origin::Origin| match o {
         origin::Origin::ConstantsTs { line } => format!("{}:{line}", constants_path.display()),
@@ -282,7 +307,10 @@ pub fn load(source_root: &Path) -> Result<Loaded, ConfigError> {
             .display()
             .to_string(),
     };
-    let mut loaded = finish(merged, &file, warnings, &consulted, &origins, &describe)?;
+    // A key in the wrong case is looked for in both JSON layers.
+    let mut written = account_file;
+    written.extend(file);
+    let mut loaded = finish(merged, &written, warnings, &consulted, &origins, &describe)?;
     loaded.constants_exports = constants.exports;
     Ok(loaded)
 }

@@ -1,7 +1,7 @@
 //! Where each value of the effective configuration comes from, and `mlspace-cdk config show`.
 //!
-//! Order, lowest first: the release defaults, `lib/constants.ts`, `lib/config.json`,
-//! cluster-config.json's `ec2-key`. Entries of ADDITIONAL_LAMBDA_ENVIRONMENT_VARS have their
+//! Order, lowest first: the release defaults, `lib/constants.ts`, `lib/config.undefined.json`,
+//! `lib/config.json`, cluster-config.json's `ec2-key`. Entries of ADDITIONAL_LAMBDA_ENVIRONMENT_VARS have their
 //! own origins (`ADDITIONAL_LAMBDA_ENVIRONMENT_VARS.NAME`).
 
 use indexmap::IndexMap;
@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use super::constants_ts::{ConstantsTs, CONSTANTS_FILE};
 use super::defaults::{default_of, DefaultValue, DEFAULTS};
 use super::error::ConfigError;
-use super::{CLUSTER_CONFIG_FILE, CONFIG_FILE};
+use super::{ACCOUNT_CONFIG_FILE, CLUSTER_CONFIG_FILE, CONFIG_FILE};
 
 /// The layer a value was taken from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,6 +20,8 @@ pub enum Origin {
     ConstantsTs {
         line: usize,
     },
+    /// `lib/config.undefined.json` (see [`ACCOUNT_CONFIG_FILE`]).
+    AccountConfigJson,
     ConfigJson,
     ClusterConfig,
 }
@@ -30,6 +32,7 @@ impl Origin {
         match self {
             Origin::Default => None,
             Origin::ConstantsTs { .. } => Some(CONSTANTS_FILE),
+            Origin::AccountConfigJson => Some(ACCOUNT_CONFIG_FILE),
             Origin::ConfigJson => Some(CONFIG_FILE),
             Origin::ClusterConfig => Some(CLUSTER_CONFIG_FILE),
         }
@@ -83,6 +86,11 @@ impl Origins {
     /// Note what lib/config.json sets (after `merge::merge_file` has merged it): every known
     /// property it gives a value (`""` and `null` keep the value below).
     pub fn note_config_json(&mut self, file: &Map<String, Value>) {
+        self.note_json_file(file, Origin::ConfigJson);
+    }
+
+    /// [`Origins::note_config_json`] for a JSON layer with origin `layer`.
+    pub fn note_json_file(&mut self, file: &Map<String, Value>, layer: Origin) {
         for (key, value) in file {
             if default_of(key).is_none() {
                 continue;
@@ -91,21 +99,21 @@ impl Origins {
                 // An empty value replaces what lib/constants.ts set (see merge::merge_file);
                 // over the shipped empty value it changes nothing.
                 if self.set.contains_key(key.as_str()) {
-                    self.set.insert(key.clone(), Origin::ConfigJson);
+                    self.set.insert(key.clone(), layer);
                 }
                 continue;
             }
             match value {
                 Value::Object(entries) => {
                     for name in entries.keys() {
-                        self.set.insert(format!("{key}.{name}"), Origin::ConfigJson);
+                        self.set.insert(format!("{key}.{name}"), layer);
                     }
                     if !entries.is_empty() {
-                        self.set.insert(key.clone(), Origin::ConfigJson);
+                        self.set.insert(key.clone(), layer);
                     }
                 }
                 _ => {
-                    self.set.insert(key.clone(), Origin::ConfigJson);
+                    self.set.insert(key.clone(), layer);
                 }
             }
         }

@@ -7,7 +7,14 @@
 //!   tokens (a change of comments or whitespace alone is no change); added and deleted files too;
 //! - (c) the feature flags of the context (cdk.json, cdk.context.json, `--context`) that
 //!   mlspace-cdk does not honour, against 1.6.10's cdk.json;
-//! - (d) exports of `lib/constants.ts` that 1.6.10 does not have (they would reach no stack).
+//! - (d) exports of `lib/constants.ts` that 1.6.10 does not have (they would reach no stack), and,
+//!   in a TypeScript checkout with a constants.ts, 1.6.10's exports it lacks (the TS app would not
+//!   compile: lib/utils/configTypes.ts imports them);
+//! - (e) in a TypeScript checkout, the aws-cdk-lib the TS app would be built with: the dependency
+//!   in `package.json` and the version `package-lock.json` locks, against 1.6.10's.
+//!
+//! Every input is read through `cdk::input` (regular files only, bounded, UTF-8); a file that
+//! cannot be read is a difference saying why, never a crash or a silent default.
 //!
 //! A tree with no TypeScript under `bin/` and `lib/` but `lib/constants.ts` (such as this
 //! repository's `examples/mlspace`) is not a TypeScript checkout: there is no TS app whose changes
@@ -18,8 +25,9 @@
 //! [`render_release_table`] and `scripts/release-table.sh`.
 
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
+
+use crate::cdk::input::{self, InputError};
 
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -37,6 +45,10 @@ pub struct Release {
     pub context_flags: &'static [(&'static str, &'static str)],
     /// The names lib/constants.ts exports.
     pub constants: &'static [&'static str],
+    /// package.json's aws-cdk-lib dependency (and devDependency).
+    pub aws_cdk_lib: &'static str,
+    /// The aws-cdk-lib version package-lock.json locks.
+    pub aws_cdk_lib_locked: &'static str,
 }
 
 impl Release {
@@ -59,9 +71,13 @@ pub const HONOURED_CONTEXT_KEYS: &[&str] = &[
 
 /// The release guard's files, relative to the source root.
 pub const VERSION_FILE: &str = "frontend/package.json";
+pub const PACKAGE_FILE: &str = "package.json";
+pub const LOCK_FILE: &str = "package-lock.json";
+/// The digest of a file that cannot be read starts with this, then says why.
+const UNREADABLE: &str = "unreadable: ";
 const TYPESCRIPT_DIRS: [&str; 2] = ["bin", "lib"];
-/// Larger TypeScript files are not read (they count as changed).
-const MAX_TS_BYTES: u64 = 4 << 20;
+/// Larger TypeScript files are not read (they count as changed); see `ts_source`.
+const MAX_TS_BYTES: u64 = super::ts_source::MAX_SOURCE as u64;
 const MAX_PACKAGE_JSON_BYTES: u64 = 1 << 20;
 
 /// What the guard reads of a source tree.
@@ -71,8 +87,26 @@ pub struct Checkout {
     pub is_typescript: bool,
     /// frontend/package.json's version, `None` when absent or unreadable.
     pub version: Option<String>,
+    /// Why frontend/package.json has no version, when it cannot be read or is not JSON.
+    pub version_problem: Option<String>,
     /// Token digest of every .ts file under bin/ and lib/ but lib/constants.ts, by path.
     pub typescript_files: BTreeMap<String, String>,
+    /// Whether lib/constants.ts exists (whatever it is).
+    pub has_constants_ts: bool,
+    /// What package.json and package-lock.json say of aws-cdk-lib.
+    pub aws_cdk_lib: AwsCdkLib,
+}
+
+/// aws-cdk-lib in package.json and package-lock.json.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AwsCdkLib {
+    pub dependency: Option<String>,
+    pub dev_dependency: Option<String>,
+    /// Why package.json cannot be read.
+    pub package_problem: Option<String>,
+    pub locked: Option<String>,
+    /// Why package-lock.json cannot be read.
+    pub lock_problem: Option<String>,
 }
 
 /// One way the checkout differs from the release.
@@ -80,8 +114,11 @@ pub struct Checkout {
 pub enum Difference {
     Version {
         found: Option<String>,
+        problem: Option<String>,
     },
     FileChanged(String),
+    /// A file that cannot be read (so counts as changed), and why.
+    FileUnreadable(String, String),
     FileAdded(String),
     FileDeleted(String),
     Flag {
@@ -93,19 +130,34 @@ pub enum Difference {
         name: String,
         line: usize,
     },
+    /// One of 1.6.10's constants that lib/constants.ts does not export.
+    MissingConstant(String),
+    /// package.json / package-lock.json: what differs.
+    Package {
+        file: &'static str,
+        what: String,
+    },
 }
 
 impl std::fmt::Display for Difference {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let release = super::release_table::RELEASE.version;
         match self {
-            Difference::Version { found: Some(v) } => {
+            Difference::Version { found: Some(v), .. } => {
                 write!(f, "{VERSION_FILE}: version {v} (not {release})")
             }
-            Difference::Version { found: None } => {
-                write!(f, "{VERSION_FILE}: no version (not {release})")
-            }
+            Difference::Version {
+                found: None,
+                problem: Some(problem),
+            } => write!(f, "{VERSION_FILE}: {problem}, so no version (not {release})"),
+            Difference::Version {
+                found: None,
+                problem: None,
+            } => write!(f, "{VERSION_FILE}: no version (not {release})"),
             Difference::FileChanged(p) => write!(f, "{p}: changed"),
+            Difference::FileUnreadable(p, why) => {
+                write!(f, "{p}: {why}, so it cannot be compared (counts as changed)")
+            }
             Difference::FileAdded(p) => write!(f, "{p}: added"),
             Difference::FileDeleted(p) => write!(f, "{p}: deleted"),
             Difference::Flag {
@@ -125,6 +177,11 @@ impl std::fmt::Display for Difference {
                 f,
                 "{CONSTANTS_FILE}:{line}: export {name} is not one of MLSpace {release}'s constants, so no stack would read it"
             ),
+            Difference::MissingConstant(name) => write!(
+                f,
+                "{CONSTANTS_FILE}: does not export {name}, one of MLSpace {release}'s constants (lib/utils/configTypes.ts imports it, so the TypeScript app would not compile)"
+            ),
+            Difference::Package { file, what } => write!(f, "{file}: {what}"),
         }
     }
 }
@@ -172,21 +229,29 @@ fn unsupported_message(differences: &[Difference], allowed: bool) -> String {
 
 #[derive(Debug, thiserror::Error)]
 pub enum GuardError {
-    #[error("cannot read {}: {source}", path.display())]
-    Read {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
     #[error("{}: {message}", path.display())]
     Invalid { path: PathBuf, message: String },
+    #[error(transparent)]
+    Input(#[from] InputError),
 }
 
-fn read_error(path: &Path) -> impl FnOnce(std::io::Error) -> GuardError + '_ {
-    move |source| GuardError::Read {
-        path: path.to_path_buf(),
-        source,
+/// Why an input cannot be read, in a few words (the difference names the file).
+fn problem(e: &InputError) -> String {
+    match e {
+        InputError::NotFound { .. } => "missing".to_owned(),
+        InputError::Io { message, .. } => format!("unreadable ({message})"),
+        InputError::NotRegular { kind, .. } => format!("{kind}, not a regular file"),
+        InputError::TooLarge { limit, .. } => format!("larger than {limit} bytes"),
+        InputError::NotUtf8 { line, column, .. } => {
+            format!("not UTF-8 text (line {line}, column {column})")
+        }
     }
+}
+
+/// The JSON of a guard input, or why there is none.
+fn read_json(path: &Path, limit: u64) -> Result<Value, String> {
+    let text = input::read_text(path, limit).map_err(|e| problem(&e))?;
+    serde_json::from_str(&text).map_err(|e| format!("not valid JSON ({e})"))
 }
 
 /// Read what the guard compares: the release version and the TypeScript files' digests.
@@ -217,70 +282,104 @@ pub fn read_checkout(root: &Path) -> Result<Checkout, GuardError> {
                 continue;
             }
             checkout.is_typescript = true;
-            let digest = if entry.file_type().is_file() {
-                match read_bounded(entry.path(), MAX_TS_BYTES)? {
-                    Some(text) => token_digest(&text),
-                    None => "too large to compare".to_owned(),
-                }
-            } else {
-                "not a regular file".to_owned()
+            // Links are followed (the TS app would); a loop, a FIFO, a directory, a file too
+            // large or not UTF-8 counts as changed, with the reason.
+            let digest = match input::read_text(entry.path(), MAX_TS_BYTES) {
+                Ok(text) => token_digest(&text),
+                Err(e) => format!("{UNREADABLE}{}", problem(&e)),
             };
             checkout.typescript_files.insert(relative, digest);
         }
     }
-    checkout.version = read_version(root)?;
+    match read_json(&root.join(VERSION_FILE), MAX_PACKAGE_JSON_BYTES) {
+        Ok(value) => checkout.version = value["version"].as_str().map(str::to_owned),
+        Err(why) => checkout.version_problem = Some(why),
+    }
+    checkout.has_constants_ts = std::fs::symlink_metadata(root.join(CONSTANTS_FILE)).is_ok();
+    let cdk_lib = &mut checkout.aws_cdk_lib;
+    match read_json(&root.join(PACKAGE_FILE), MAX_PACKAGE_JSON_BYTES) {
+        Ok(value) => {
+            let spec = |section: &str| value[section]["aws-cdk-lib"].as_str().map(str::to_owned);
+            cdk_lib.dependency = spec("dependencies");
+            cdk_lib.dev_dependency = spec("devDependencies");
+        }
+        Err(why) => cdk_lib.package_problem = Some(why),
+    }
+    match read_json(&root.join(LOCK_FILE), input::SMALL_INPUT) {
+        Ok(value) => {
+            // lockfileVersion 2 and 3 list packages by path; 1 by name.
+            let locked = value["packages"]["node_modules/aws-cdk-lib"]["version"]
+                .as_str()
+                .or_else(|| value["dependencies"]["aws-cdk-lib"]["version"].as_str());
+            cdk_lib.locked = locked.map(str::to_owned);
+        }
+        Err(why) => cdk_lib.lock_problem = Some(why),
+    }
     Ok(checkout)
 }
 
-/// frontend/package.json's `version`, `None` where the file or the field is absent.
-fn read_version(root: &Path) -> Result<Option<String>, GuardError> {
-    let path = root.join(VERSION_FILE);
-    if !path.is_file() {
-        return Ok(None);
-    }
-    let Some(text) = read_bounded(&path, MAX_PACKAGE_JSON_BYTES)? else {
-        return Ok(None);
-    };
-    let value: Value = serde_json::from_str(&text).map_err(|e| GuardError::Invalid {
-        path: path.clone(),
-        message: format!("not valid JSON: {e}"),
-    })?;
-    Ok(value["version"].as_str().map(str::to_owned))
-}
-
-/// The file's text, or `None` when it is larger than `limit` bytes.
-fn read_bounded(path: &Path, limit: u64) -> Result<Option<String>, GuardError> {
-    let file = std::fs::File::open(path).map_err(read_error(path))?;
-    let mut bytes = Vec::new();
-    file.take(limit + 1)
-        .read_to_end(&mut bytes)
-        .map_err(read_error(path))?;
-    if bytes.len() as u64 > limit {
-        return Ok(None);
-    }
-    // Invalid UTF-8 cannot be the release's file; digest it as text with replacements.
-    Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
-}
-
-/// SHA-256 (hex) of the file's tokens, each as written, separated by NUL: comments and
-/// whitespace between tokens do not count. A file that does not parse digests its bytes.
+/// SHA-256 (hex) of the file's tokens, separated by NUL: comments and whitespace between tokens
+/// do not count, nor does a leading byte-order mark, nor the quotes a string literal is written
+/// with (`'x'` and `"x"` are one token; see [`string_token`]). A file that does not parse digests
+/// its bytes; a file nested deeper than the parser is given (see `ts_source`) is not parsed and
+/// digests as "too deeply nested", which differs from every release file's digest: the guard
+/// reports it as changed rather than crash.
 pub fn token_digest(text: &str) -> String {
-    let allocator = oxc_allocator::Allocator::default();
-    let parsed = oxc_parser::Parser::new(&allocator, text, oxc_span::SourceType::ts())
-        .with_config(oxc_parser::config::TokensParserConfig)
-        .parse();
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut hash = Sha256::new();
-    if parsed.panicked || parsed.diagnostics.has_errors() {
-        hash.update(b"unparsed\0");
+    if text.len() > super::ts_source::MAX_SOURCE || super::ts_source::too_deep(text).is_some() {
+        hash.update(b"too deeply nested\0");
         hash.update(text.as_bytes());
-    } else {
-        for token in parsed.tokens.iter() {
-            let span = token.span();
-            hash.update(&text.as_bytes()[span.start as usize..span.end as usize]);
-            hash.update([0]);
+        return hex(&hash.finalize());
+    }
+    super::ts_source::on_large_stack(|| {
+        let allocator = oxc_allocator::Allocator::default();
+        let parsed = oxc_parser::Parser::new(&allocator, text, oxc_span::SourceType::ts())
+            .with_config(oxc_parser::config::TokensParserConfig)
+            .parse();
+        if parsed.panicked || parsed.diagnostics.has_errors() {
+            hash.update(b"unparsed\0");
+            hash.update(text.as_bytes());
+        } else {
+            for token in parsed.tokens.iter() {
+                let span = token.span();
+                let raw = &text[span.start as usize..span.end as usize];
+                if token.kind() == oxc_parser::Kind::Str {
+                    hash.update(b"\x01");
+                    hash.update(string_token(raw).as_bytes());
+                } else {
+                    hash.update(raw.as_bytes());
+                }
+                hash.update([0]);
+            }
+        }
+    });
+    hex(&hash.finalize())
+}
+
+/// A string literal token (`'…'` or `"…"`) as its content with the quote escapes resolved and
+/// every other escape kept as written: `'it\'s'` and `"it's"` give the same text, and equal texts
+/// always mean equal values (a different spelling of one value, such as `\x41` for `A`, still
+/// counts as a change, which is the safe side).
+fn string_token(raw: &str) -> String {
+    let body = raw.get(1..raw.len().saturating_sub(1)).unwrap_or(raw);
+    let mut out = String::with_capacity(body.len());
+    let mut chars = body.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some(q @ ('\'' | '"')) => out.push(q),
+            Some(other) => {
+                out.push('\\');
+                out.push(other);
+            }
+            None => out.push('\\'),
         }
     }
-    hex(&hash.finalize())
+    out
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -300,12 +399,17 @@ pub fn differences(
         if checkout.version.as_deref() != Some(release.version) {
             found.push(Difference::Version {
                 found: checkout.version.clone(),
+                problem: checkout.version_problem.clone(),
             });
         }
         let released: BTreeMap<&str, &str> = release.typescript_files.iter().copied().collect();
         for (path, digest) in &checkout.typescript_files {
             match released.get(path.as_str()) {
                 Some(d) if d == digest => {}
+                _ if digest.starts_with(UNREADABLE) => found.push(Difference::FileUnreadable(
+                    path.clone(),
+                    digest[UNREADABLE.len()..].to_owned(),
+                )),
                 Some(_) => found.push(Difference::FileChanged(path.clone())),
                 None => found.push(Difference::FileAdded(path.clone())),
             }
@@ -352,7 +456,70 @@ pub fn differences(
             });
         }
     }
+    // Where the TS app exists, its configTypes.ts imports every 1.6.10 constant: one missing (or
+    // no longer exported) is a compile error there, not a default here.
+    if checkout.is_typescript && checkout.has_constants_ts {
+        for name in release.constants {
+            if !constants_exports.iter().any(|e| e.name == *name) {
+                found.push(Difference::MissingConstant((*name).to_owned()));
+            }
+        }
+    }
+    if checkout.is_typescript {
+        found.extend(package_differences(release, &checkout.aws_cdk_lib));
+    }
     found
+}
+
+/// (e): the aws-cdk-lib the TS app would be built with.
+fn package_differences(release: &Release, found: &AwsCdkLib) -> Vec<Difference> {
+    let mut out = Vec::new();
+    let version = release.version;
+    let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "none".to_owned());
+    if let Some(why) = &found.package_problem {
+        out.push(Difference::Package {
+            file: PACKAGE_FILE,
+            what: format!(
+                "{why} ({version} depends on aws-cdk-lib {})",
+                release.aws_cdk_lib
+            ),
+        });
+    } else {
+        for (section, spec) in [
+            ("dependencies", &found.dependency),
+            ("devDependencies", &found.dev_dependency),
+        ] {
+            if spec.as_deref() != Some(release.aws_cdk_lib) {
+                out.push(Difference::Package {
+                    file: PACKAGE_FILE,
+                    what: format!(
+                        "aws-cdk-lib {} in {section} ({version}: {})",
+                        show(spec),
+                        release.aws_cdk_lib
+                    ),
+                });
+            }
+        }
+    }
+    if let Some(why) = &found.lock_problem {
+        out.push(Difference::Package {
+            file: LOCK_FILE,
+            what: format!(
+                "{why} ({version} locks aws-cdk-lib {})",
+                release.aws_cdk_lib_locked
+            ),
+        });
+    } else if found.locked.as_deref() != Some(release.aws_cdk_lib_locked) {
+        out.push(Difference::Package {
+            file: LOCK_FILE,
+            what: format!(
+                "aws-cdk-lib {} ({version}: {})",
+                show(&found.locked),
+                release.aws_cdk_lib_locked
+            ),
+        });
+    }
+    out
 }
 
 /// aws-cdk-lib's feature flags and settings live under these prefixes.
@@ -363,6 +530,30 @@ fn is_feature_flag(key: &str) -> bool {
 /// The source text of `release_table.rs` for the MLSpace checkout at `root` (unmodified).
 pub fn render_release_table(root: &Path) -> Result<String, GuardError> {
     let checkout = read_checkout(root)?;
+    if let Some((path, digest)) = checkout
+        .typescript_files
+        .iter()
+        .find(|(_, d)| d.starts_with(UNREADABLE))
+    {
+        return Err(GuardError::Invalid {
+            path: root.join(path),
+            message: digest.clone(),
+        });
+    }
+    let locked = checkout.aws_cdk_lib.locked.clone();
+    let dependency = checkout.aws_cdk_lib.dependency.clone();
+    let (Some(dependency), Some(locked)) = (dependency, locked) else {
+        return Err(GuardError::Invalid {
+            path: root.join(PACKAGE_FILE),
+            message: "no aws-cdk-lib dependency in package.json or package-lock.json".to_owned(),
+        });
+    };
+    if checkout.aws_cdk_lib.dev_dependency.as_deref() != Some(dependency.as_str()) {
+        return Err(GuardError::Invalid {
+            path: root.join(PACKAGE_FILE),
+            message: "the aws-cdk-lib dependency and devDependency differ".to_owned(),
+        });
+    }
     let version = checkout
         .version
         .clone()
@@ -371,13 +562,13 @@ pub fn render_release_table(root: &Path) -> Result<String, GuardError> {
             message: "no version".to_owned(),
         })?;
     let cdk_json = root.join("cdk.json");
-    let text = read_bounded(&cdk_json, MAX_PACKAGE_JSON_BYTES)?.unwrap_or_default();
+    let text = input::read_text(&cdk_json, MAX_PACKAGE_JSON_BYTES)?;
     let cdk: Value = serde_json::from_str(&text).map_err(|e| GuardError::Invalid {
         path: cdk_json.clone(),
         message: e.to_string(),
     })?;
     let constants_path = root.join(CONSTANTS_FILE);
-    let constants_text = read_bounded(&constants_path, MAX_TS_BYTES)?.unwrap_or_default();
+    let constants_text = input::read_text(&constants_path, MAX_TS_BYTES)?;
     let constants = super::constants_ts::parse(
         &constants_text,
         &constants_path.display().to_string(),
@@ -419,7 +610,11 @@ pub fn render_release_table(root: &Path) -> Result<String, GuardError> {
     for export in &constants.exports {
         out.push_str(&format!("        {},\n", quote(&export.name)));
     }
-    out.push_str("    ],\n};\n");
+    out.push_str(&format!(
+        "    ],\n    aws_cdk_lib: {},\n    aws_cdk_lib_locked: {},\n}};\n",
+        quote(&dependency),
+        quote(&locked)
+    ));
     Ok(out)
 }
 
@@ -440,6 +635,8 @@ mod tests {
             ),
         ],
         constants: &["SYSTEM_TAG"],
+        aws_cdk_lib: "^2.177.0",
+        aws_cdk_lib_locked: "2.212.0",
     };
 
     fn release_context() -> Map<String, Value> {
@@ -458,10 +655,18 @@ mod tests {
         Checkout {
             is_typescript: true,
             version: Some("1.6.10".into()),
+            version_problem: None,
             typescript_files: [("bin/app.ts", "d1"), ("lib/stacks/kms.ts", "d2")]
                 .into_iter()
                 .map(|(p, d)| (p.to_owned(), d.to_owned()))
                 .collect(),
+            has_constants_ts: true,
+            aws_cdk_lib: AwsCdkLib {
+                dependency: Some("^2.177.0".into()),
+                dev_dependency: Some("^2.177.0".into()),
+                locked: Some("2.212.0".into()),
+                ..AwsCdkLib::default()
+            },
         }
     }
 
@@ -497,6 +702,9 @@ mod tests {
         context.insert("@aws-cdk/aws-lambda:newFlag".into(), json!(true));
         // Honoured flags may take any value.
         context.insert("@aws-cdk/aws-iam:minimizePolicies".into(), json!(false));
+        checkout.aws_cdk_lib.dependency = Some("^2.230.0".into());
+        checkout.aws_cdk_lib.locked = None;
+        checkout.aws_cdk_lib.lock_problem = Some("missing".into());
         let exports = [Export {
             name: "EXTRA".into(),
             line: 9,
@@ -516,6 +724,9 @@ mod tests {
                 "context flag @aws-cdk/aws-s3:createDefaultLoggingPolicy: false (1.6.10: true)",
                 "context flag @aws-cdk/core:target-partitions: unset (1.6.10: [\"aws\",\"aws-us-gov\"])",
                 "lib/constants.ts:9: export EXTRA is not one of MLSpace 1.6.10's constants, so no stack would read it",
+                "lib/constants.ts: does not export SYSTEM_TAG, one of MLSpace 1.6.10's constants (lib/utils/configTypes.ts imports it, so the TypeScript app would not compile)",
+                "package.json: aws-cdk-lib ^2.230.0 in dependencies (1.6.10: ^2.177.0)",
+                "package-lock.json: missing (1.6.10 locks aws-cdk-lib 2.212.0)",
             ]
         );
     }
@@ -547,6 +758,67 @@ mod tests {
         assert_ne!(base, token_digest("const a = 'x y';\nexport default b;\n"));
         assert_ne!(base, token_digest("const a = `x y`;\nexport default a;\n"));
         assert_ne!(base, token_digest("const a = 'x y'\nexport default a;\n"));
+        // Strings by value: the quote style and quote escapes are no change, a leading BOM
+        // neither; other escapes are kept as written.
+        assert_eq!(
+            base,
+            token_digest("const a = \"x y\";\nexport default a;\n")
+        );
+        assert_eq!(
+            base,
+            token_digest("\u{feff}const a = 'x y';\nexport default a;\n")
+        );
+        assert_eq!(
+            token_digest("f('it\\'s', \"say \\\"hi\\\"\", '\\n');"),
+            token_digest("f(\"it's\", 'say \"hi\"', \"\\n\");")
+        );
+        assert_ne!(token_digest("f('\\\\');"), token_digest("f('\\'');"));
+        assert_ne!(token_digest("f('a');"), token_digest("f(a);"));
+        assert_ne!(token_digest("f('\\n');"), token_digest("f('n');"));
+    }
+
+    #[test]
+    fn deep_nesting_digests_as_changed_without_a_crash() {
+        let n = 20_000;
+        let deep = format!("const zz = {}1{};\n", "(".repeat(n), ")".repeat(n));
+        let digest = token_digest(&deep);
+        assert_eq!(digest.len(), 64);
+        assert_ne!(digest, token_digest("const zz = 1;\n"));
+    }
+
+    #[test]
+    fn unreadable_files_and_package_problems_say_why() {
+        let mut checkout = release_checkout();
+        checkout.typescript_files.insert(
+            "lib/stacks/kms.ts".into(),
+            format!("{UNREADABLE}a FIFO (named pipe), not a regular file"),
+        );
+        checkout.version = None;
+        checkout.version_problem = Some("unreadable (Too many levels of symbolic links)".into());
+        checkout.aws_cdk_lib.package_problem = Some("not valid JSON (EOF)".into());
+        let exports = [Export {
+            name: "SYSTEM_TAG".into(),
+            line: 3,
+        }];
+        let found: Vec<String> = differences(&RELEASE, &checkout, &release_context(), &exports)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            found,
+            [
+                "frontend/package.json: unreadable (Too many levels of symbolic links), so no version (not 1.6.10)",
+                "lib/stacks/kms.ts: a FIFO (named pipe), not a regular file, so it cannot be compared (counts as changed)",
+                "package.json: not valid JSON (EOF) (1.6.10 depends on aws-cdk-lib ^2.177.0)",
+            ]
+        );
+        // Without a constants.ts (or outside a TS checkout) no constant is missing.
+        checkout = release_checkout();
+        checkout.has_constants_ts = false;
+        assert_eq!(
+            differences(&RELEASE, &checkout, &release_context(), &[]),
+            []
+        );
     }
 
     #[test]

@@ -9,171 +9,171 @@ pub const RELEASE: Release = Release {
     typescript_files: &[
         (
             "bin/mlspace-cdk.ts",
-            "4571ece075e660f30051b8f69a4294e5483e821e8249693aad7b48f03c95241b",
+            "e6d4fe92eaebebb5c49b6260beda254cc0e03b3533895e00825aa07e3de0d184",
         ),
         (
             "lib/constructs/api/adminConstruct.ts",
-            "1c71bd8bb3dca5dfe2affac62fd24c9a9629f2f0ac72f4658eb95e0d9ab96fe3",
+            "fb504af30b8cf685f9bd1a462019a9be845ec2560336905395e2f52fa1ef1d05",
         ),
         (
             "lib/constructs/api/apiDeploymentConstruct.ts",
-            "cb3cd621e2a97a82c686600c1f85d99a753542d33f663d7575f03f92ace74d1f",
+            "2d815028edfbe55c06354417231de03e4626598ca4813af612afe7905b448cdd",
         ),
         (
             "lib/constructs/api/appConfigurationConstruct.ts",
-            "ca5f4b2fab8b1f3e33b5ffb65db742243a79457209d0fbbfdea004332dc19d04",
+            "0f93a2375c6686974a96ef98ac9f7fea60ddc73d123e020253003ab5a51f63c7",
         ),
         (
             "lib/constructs/api/datasetsConstructs.ts",
-            "061615dac49ff4d65bfe8e3a711c9a4c8c6476f4f4e07369bc9a47dc382303c1",
+            "48240bd8d2504fb72c202cf86aa5ff6b4f5decbdbc09d0c88ef6428895eafcc9",
         ),
         (
             "lib/constructs/api/emrConstruct.ts",
-            "6509e36b29b327b748974ad2dca8677f23fcaeea23be633cc814f935b45ee2bb",
+            "10d2d2290abcd721c7ab59fd0a3edeb4feefd02deec64c080d3471b765c682e1",
         ),
         (
             "lib/constructs/api/groupMembershipHistoryConstruct.ts",
-            "e467c823005cb83a7fb4d8227c30926e686d1f592159a248ccbe613882de964d",
+            "001e229bee41689dfa2c736bbcd6651678750050c83a1fd9a6f759a29f732f37",
         ),
         (
             "lib/constructs/api/groupsConstruct.ts",
-            "d902192fb6d8d03cec1ff5c621d98fa8b9e272f78a9a20dd9a616927cc89da88",
+            "c8352b4e5da5cf2d68ca6830128aa9fd650cf719223164b0c64832730f4f563f",
         ),
         (
             "lib/constructs/api/inferenceConstruct.ts",
-            "8eae61824b950ef2cb5f87ddfd5c840dcca9143d78f81d2057a9395357aedaef",
+            "63c120afbf56f51dcccfa503237eb1340860d762c78f982f49e80b6619337ae1",
         ),
         (
             "lib/constructs/api/jobsConstruct.ts",
-            "6fd56bdaec309cd88e47a4c16925452fe880de753162177c3f89955a6207e0d0",
+            "d035267148025b0bd9504ee68a5487d20e3c40bb9f235580b9d47abed6152f18",
         ),
         (
             "lib/constructs/api/notebooksConstruct.ts",
-            "c7c5df27e7d3a0ece54cdf4e8126cd9f8920bb68ee134a7a5e3cfb89c21183e2",
+            "a7e472d98e25ca41fc35ad3a98c0df098c587cded1a54294829e7771f74cf7a2",
         ),
         (
             "lib/constructs/api/projectsConstruct.ts",
-            "a1ee1a8f2d1dfa622088b729261e36e9f61b7be713c14cb4b533944580c8032a",
+            "7f41351a9e5ebb7614afe3e291e74bdf9ad7b368066375ae09cf9b57938e0c29",
         ),
         (
             "lib/constructs/api/restApiConstruct.ts",
-            "5291fa2eebe0ba2826b6096ccefb61b811a4b78d501c1936ea363dd717bf0336",
+            "bb8a78c817b7c659033860a419a4fb0e3916a16189b5e3a7691600519eefa4f3",
         ),
         (
             "lib/constructs/api/translateConstruct.ts",
-            "a17d3d86a51de5868344a087cf006ffea9a0e5d780e312caeba189fe59ee4b40",
+            "541016edc282f0f25d78736ab732ac4b95c2168c9e6f9274785985e5dbec7e2b",
         ),
         (
             "lib/constructs/iamConstruct.ts",
-            "fc10f0b14268e1474bd265994a9138635299c26558c78758970c867711b6fe38",
+            "b058efae9a2d783c078425e20fa48081e2f8f61782969b3891d837b39c0d9a53",
         ),
         (
             "lib/constructs/infra/coreConstruct.ts",
-            "ad81d5ed8ccda314acd8d88abc9ef351e577f946ab6e7830ef32757175ef7718",
+            "f22c524d2f8a0a83c61bc0ad347261199af611559a66c266ac7bc4cdd3120170",
         ),
         (
             "lib/constructs/infra/sagemakerConstruct.ts",
-            "f87bd1db5d76e89c46a27badd7c97388970a7aa6761c69e36e7c6bacac878ba1",
+            "0044a827960935a68ff7a2f16d3ed82f7d0cb9b295d74fea6db22deca251c5b1",
         ),
         (
             "lib/constructs/kmsConstruct.ts",
-            "6e627c0dc83c4496d056f1a45cf4b53efde103364b65cd2a67a78e3d802d377c",
+            "fc777ef1f7addd58b76a014b4921a70f9b6cbcc54b7acd9bfe9db10ce0a591aa",
         ),
         (
             "lib/constructs/vpcConstruct.ts",
-            "d56f05c0ff341afa22be1b6b26ff5cf54e0ffbd0de652e8dfdf855b9f985be6b",
+            "67f7488910ed9da0c2cb2bb28fd8605095c958eb0c9f72db4bedfddbcdb6ab6b",
         ),
         (
             "lib/stacks/api/admin.ts",
-            "92b1c164445034800b2b0cb0dd961f21a29b70c72522a0b780265f8995f6fe59",
+            "f5dca68e408df4e1f6cce7a6ae763e54fad19751445daf724ccf30f17786ed62",
         ),
         (
             "lib/stacks/api/apiDeployment.ts",
-            "9ba6dbcead8515c3152c09011fb2631397ca99f47c68f58257b23757e82983a2",
+            "9910685a651bf209b6684a06b2a7e8537dc7bcc4b842c128803920d91210b350",
         ),
         (
             "lib/stacks/api/appConfiguration.ts",
-            "6965e2e28c773547ae1ecaa859b9d7731f8ce18aa15818432b4953542b797342",
+            "be4d8e98a305513a99936f0d5368ce71a3dc839acd558c188bb33e715c427bc2",
         ),
         (
             "lib/stacks/api/datasets.ts",
-            "c888087684ce07a9b5dcabe85fae3f6b2def3799f6d8fbb55be4a26df6c0cd73",
+            "30e7bee041cdd9b20beaf92eb4b417bfc2688edda9a71028e7a188fbb3c80490",
         ),
         (
             "lib/stacks/api/emr.ts",
-            "f793c7205ede2b4245acc02c471e2bd54bc514ad880447136fb4085dfb3e5cfd",
+            "2c09fea3757751137aedc0fe4e092da1470dcbee1f52267b087786f250fd7d68",
         ),
         (
             "lib/stacks/api/groupMembershipHistory.ts",
-            "9f5fe7118396a1ec2479e7246f6d2aa626dd25caef73ffc9ea25b5dd9176065d",
+            "16a2301bc99377cc14d6ce0acf0977436a79714bb6853eeba8a20a171c0b3bc9",
         ),
         (
             "lib/stacks/api/groups.ts",
-            "4069462ce2cbbe19381a3a306e3f45d3a6c15410a9699edf717b6b2a6063da57",
+            "502b49417b6ccd028590c2783caaf7296af05145484891ed0b1b7ae7ddde2d14",
         ),
         (
             "lib/stacks/api/inference.ts",
-            "8f149c6ff8b30601a9921187a39c07cfad1b01c1a3bb31769bb38526566333e6",
+            "40576092c1a5294ca93fcdd6ad04059d0225877be2e5bc400bc102f42e374ad0",
         ),
         (
             "lib/stacks/api/jobs.ts",
-            "e2161d38ba388490063ae2977a8f73df41e90525a2bd2ee6fd9c5f5a979f6400",
+            "9331534a2f46acdf74736b632563aefcff34647c9583344494da8c482dcd1ab6",
         ),
         (
             "lib/stacks/api/notebooks.ts",
-            "c0d318b8ebb04175a97db5c4002ec0739ecdd2d8f6cf3a658093e5ca76c4e3bf",
+            "986b1759ae6d041cc6df9708b2053d64ac04de2e2a79c09bf8462205aa49cd84",
         ),
         (
             "lib/stacks/api/projects.ts",
-            "ff8a20ea5362775013891079d978198c677a8151de5b44746cdc6135ddfd75e6",
+            "37f56bf2b454c8eb859f5fe60db7ce1d26268437dbd44cb8b8af3624cd88a69f",
         ),
         (
             "lib/stacks/api/restApi.ts",
-            "bbbf4d5ece77c70f6dd7553315df04e5872cfa9909c3385e2c1ecc2f0781b056",
+            "c14791d36b70b0da5f36fbe12fe06ee735340466caeaac82620d2ed163abd9ca",
         ),
         (
             "lib/stacks/api/translate.ts",
-            "075a803b9c1f22500acb48f4e9108807ccb7ace997ce55b48a79fdd92e3a6ddd",
+            "40182cf05ef146d04105b14248486cbc153d40a95b6195173a1240a4e4cdaf80",
         ),
         (
             "lib/stacks/iam.ts",
-            "4b864bc3323d87dea14aae94784d40cb547a9b7dd22260ccd3df1b93d1cf9664",
+            "c282535478562792395fb74e1c2e2ee96e369f825d1836ac165484e44cd3581d",
         ),
         (
             "lib/stacks/infra/core.ts",
-            "9a03f3e9691fd094cb8b1f6900553fc1da63f26826993925d44e317a20dd5d24",
+            "52e35f14cd3e8112bc5bfde601a68c92011fc9bf5862dfcd2cc1a36732bac172",
         ),
         (
             "lib/stacks/infra/sagemaker.ts",
-            "1b3a0817a85e7f64ec5d3cbc5fd2e5bef64eb0929383ecc01677e47e3d4414d9",
+            "cd9da07b5d1dd2b54e5edc9b60aa40fbd5c5ec9651a7e35bf0ac0acb6878f6d5",
         ),
         (
             "lib/stacks/kms.ts",
-            "3e4b714d1306b40b0b224eb18ade82191f3a0621366e410a295f25b6850c94f5",
+            "3508f7b06a2f20dea26d7328db25a9d0c03334600e7d10fded5d46e953821ec9",
         ),
         (
             "lib/stacks/vpc.ts",
-            "27cc58176ce032aa1e4fc2ea217f628f4863c9e50d235e6fd389e8e1ebed605a",
+            "454415b0717ff3538a525c81441771ccb74d57e364f0d6342356187e0a9ab27f",
         ),
         (
             "lib/utils/adcCertBundleAspect.ts",
-            "60a71f4bb0da4796b959f1e44b9cd4d360d2056550e226906fd14286a72cf992",
+            "00cd2646f81c0a2edb4dcf9c033362f67b11b1cbf02ecdf7818117f067c75f94",
         ),
         (
             "lib/utils/apiFunction.ts",
-            "2fd05b0624f74168a71c92ecf3a71561f7bdabf88509f66b7e5459d26010cc05",
+            "38791a4d1c99fc6172dd2458fc5a6ad1c0de9305f028f83336d28ec65699731b",
         ),
         (
             "lib/utils/configTypes.ts",
-            "31d38d484f85c1424e064321ca0a3ddf51ab07eaf7860d6d01e2416b239d7811",
+            "86b9ff1b25305a5caba8b9e4518aa5d3b0196f86d99daeace41a329194b5ffbb",
         ),
         (
             "lib/utils/initialAppConfig.ts",
-            "95bcfd5b9c9616f8cae6a7a4b34d1d7eb1f4a16ab5763645a924a4b46c1c4e82",
+            "9ffbd9a82aebad32862e37232df2bc412de75cd9a084b38527670ef819b82db8",
         ),
         (
             "lib/utils/layers.ts",
-            "e8ef6811107630bd1690a9f7b18cf9495316823d5f05a46cb1f0a4656f2ec91f",
+            "1ddf40bcd452e326fb61fa5b1dc6d5f54d3f027cfb8008e5a3e24ee520968ab0",
         ),
     ],
     context_flags: &[
@@ -307,4 +307,6 @@ pub const RELEASE: Release = Release {
         "SHOW_MIGRATION_OPTIONS",
         "ENABLE_DDB_KMS_CMK_ENCRYPTION",
     ],
+    aws_cdk_lib: "^2.177.0",
+    aws_cdk_lib_locked: "2.212.0",
 };

@@ -293,11 +293,32 @@ pub fn check_arn(value: &str, region: &str) -> Result<(), ArnProblem> {
     Ok(())
 }
 
-/// `python3.N`: the Lambda functions and layers are Python.
+/// The Python 3 runtimes of aws-cdk-lib 2.212.0, the version MLSpace 1.6.10's package-lock.json
+/// installs: `(member of Runtime, runtime name)`, from `aws-lambda/lib/runtime.d.ts`. The one list
+/// for both sources: lib/config.json's LAMBDA_RUNTIME names one, lib/constants.ts's
+/// `Runtime.PYTHON_3_x` must be one of the members (TypeScript would not compile another).
+pub const PYTHON_RUNTIMES: [(&str, &str); 8] = [
+    ("PYTHON_3_6", "python3.6"),
+    ("PYTHON_3_7", "python3.7"),
+    ("PYTHON_3_8", "python3.8"),
+    ("PYTHON_3_9", "python3.9"),
+    ("PYTHON_3_10", "python3.10"),
+    ("PYTHON_3_11", "python3.11"),
+    ("PYTHON_3_12", "python3.12"),
+    ("PYTHON_3_13", "python3.13"),
+];
+
+/// One of aws-cdk-lib's Python 3 runtimes ([`PYTHON_RUNTIMES`]): the functions and layers are Python.
 pub fn is_python_runtime(value: &str) -> bool {
-    value
-        .strip_prefix("python3.")
-        .is_some_and(|minor| !minor.is_empty() && minor.bytes().all(|b| b.is_ascii_digit()))
+    PYTHON_RUNTIMES.iter().any(|(_, name)| *name == value)
+}
+
+/// The runtime name of `Runtime.<member>`, when it is one of [`PYTHON_RUNTIMES`].
+pub fn python_runtime_of_member(member: &str) -> Option<&'static str> {
+    PYTHON_RUNTIMES
+        .iter()
+        .find(|(m, _)| *m == member)
+        .map(|(_, name)| *name)
 }
 
 #[cfg(test)]
@@ -557,5 +578,10 @@ mod tests {
             ConfigError::Runtime { .. }
         ));
         assert!(!is_python_runtime("python3."));
+        // aws-cdk-lib 2.212.0 has no such runtime.
+        assert!(!is_python_runtime("python3.14") && !is_python_runtime("python3.011"));
+        assert!(is_python_runtime("python3.13") && is_python_runtime("python3.6"));
+        assert_eq!(python_runtime_of_member("PYTHON_3_12"), Some("python3.12"));
+        assert_eq!(python_runtime_of_member("PYTHON_3_011"), None);
     }
 }
