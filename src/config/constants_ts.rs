@@ -544,14 +544,21 @@ fn check(name: &str, kind: DefaultValue, literal: Literal) -> Result<Value, Stri
         ("LAMBDA_ARCHITECTURE" | "LAMBDA_RUNTIME", _, _) => Err(describe(&literal)),
         (_, K::Text(_) | K::Unset, Literal::Text(t)) => Ok(Value::from(t.as_str())),
         (_, K::Flag(_), Literal::Flag(b)) => Ok(Value::from(*b)),
-        (_, K::WholeMinutes(_), Literal::Number(n, _)) if *n >= 1.0 && n.fract() == 0.0 => {
+        // The same bounds as a number in lib/config.json (merge::whole_number).
+        (_, K::WholeMinutes(_), Literal::Number(n, _))
+            if *n >= 1.0 && n.fract() == 0.0 && *n <= f64::from(u32::MAX) =>
+        {
             Ok(Value::from(*n as u64))
         }
-        (_, K::Minutes(_), Literal::Number(n, _)) if *n >= 0.0 => Ok(if n.fract() == 0.0 {
-            Value::from(*n as u64)
-        } else {
-            Value::from(*n)
-        }),
+        // Passed on as written: an integer where it is one exactly, else the double itself
+        // (1e21 stays 1e21, written as JavaScript writes it).
+        (_, K::Minutes(_), Literal::Number(n, _)) if *n >= 0.0 => {
+            Ok(if n.fract() == 0.0 && *n < 9_007_199_254_740_992.0 {
+                Value::from(*n as u64)
+            } else {
+                Value::from(*n)
+            })
+        }
         (_, K::TextMap, Literal::TextMap(entries)) => Ok(Value::Object(
             entries
                 .iter()
@@ -664,6 +671,11 @@ mod tests {
         assert_eq!(
             value("export const BACKGROUND_REFRESH_INTERVAL = 1e1;"),
             json!(10)
+        );
+        // Not clamped to an integer type: the double itself, as the TS app passes it on.
+        assert_eq!(
+            value("export const BACKGROUND_REFRESH_INTERVAL = 1e21;"),
+            json!(1e21)
         );
         assert_eq!(
             value("export const ENABLE_ACCESS_LOGGING = false;"),
@@ -840,6 +852,11 @@ mod tests {
                 "export const BACKGROUND_REFRESH_INTERVAL = -1;",
                 "1:44",
                 "0 or more",
+            ),
+            (
+                "export const RESOURCE_TERMINATION_INTERVAL = 1e12;",
+                "1:46",
+                "1 or more",
             ),
         ];
         for (text, position, expected) in cases {
