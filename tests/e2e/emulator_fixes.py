@@ -22,6 +22,9 @@ MOTO_VERSION = "5.2.5"
 # moto's model metaclass files every model under the service named by its module (moto.SERVICE...).
 MODEL_MODULE = "moto.cloudformation.emulator_fixes"
 FAILURE_MARK = "emulator-failure:"
+# Each request CloudFormation sends a custom resource, with its answer, is logged as one JSON line
+# after this mark (the suite checks what the handlers were sent and what they answered).
+REQUEST_MARK = "emulator-custom-resource:"
 # Types with no service behind them on AWS either: created and deleted as records only.
 RECORD_ONLY_TYPES = ("AWS::CDK::Metadata",)
 # One stack operation at a time, as the cdk CLI runs them (--concurrency 1).
@@ -282,7 +285,12 @@ def change_sets_run_like_cloudformation():
     Not faithful: a failed operation is not rolled back; the stack keeps what was made, in
     CREATE_FAILED / UPDATE_FAILED / DELETE_FAILED (the suite fails on any of them)."""
     from moto.cloudformation import models, responses
-    from moto.cloudformation.exceptions import ValidationError
+    from moto.cloudformation.exceptions import CloudFormationError
+
+    class ChangeSetNotFound(CloudFormationError):
+        # What AWS answers for a change set name the stack does not have (the cdk CLI expects it
+        # when it removes a previous change set before making its own).
+        code = "ChangeSetNotFound"
 
     def find_change_set(backend, name, stack_name=None):
         if name in backend.change_sets:  # an ARN
@@ -292,7 +300,7 @@ def change_sets_run_like_cloudformation():
             if cs.change_set_name == name and (not stack_name or stack_name in (cs.stack_name, cs.stack_id))
         ]
         if not matching:
-            raise ValidationError(message=f"ChangeSet [{name}] does not exist")
+            raise ChangeSetNotFound(f"ChangeSet [{name}] does not exist")
         return matching[-1]
 
     create_change_set = models.CloudFormationBackend.create_change_set
@@ -339,7 +347,12 @@ def change_sets_run_like_cloudformation():
         return find_change_set(self, change_set_name, stack_name)
 
     def delete_change_set(self, change_set_name, stack_name=None):
-        change_set = find_change_set(self, change_set_name, stack_name)
+        # AWS answers success for a name the stack has no change set under (the cdk CLI relies on
+        # it before every update: the stack's change sets went when the last one was executed).
+        try:
+            change_set = find_change_set(self, change_set_name, stack_name)
+        except ChangeSetNotFound:
+            return
         del self.change_sets[change_set.change_set_id]
 
     delete_stack = models.CloudFormationBackend.delete_stack
@@ -355,6 +368,12 @@ def change_sets_run_like_cloudformation():
                     self.deleted_stacks.pop(stack.stack_id, None)
                     _fail_stack(stack, "DELETE", error)
 
+    # moto lists a stack's resources through its lazy map, which tries again to create each one
+    # not made yet: listing a failed stack's resources re-ran the failure (a 500). The resources
+    # of a stack are those made.
+    models.Stack.stack_resources = property(
+        lambda self: [r for r in self.resource_map._parsed_resources.values() if hasattr(r, "logical_resource_id")]
+    )
     models.CloudFormationBackend.create_change_set = create
     models.CloudFormationBackend.execute_change_set = execute
     models.CloudFormationBackend.describe_change_set = describe
@@ -456,9 +475,12 @@ def custom_resources_wait_for_their_answer():
         function = get_lambda_backend(account_id, region_name).get_function(properties["ServiceToken"])
         function.invoke(json.dumps(event), {"x-amz-invocation-type": "Event"}, {})
         answer = urls.answers.pop(token, None)
+        answer = json.loads(answer) if answer is not None else None
+        record = {k: v for k, v in event.items() if k not in ("ResponseURL", "ServiceToken")}
+        record["Answer"] = answer
+        sys.stderr.write(f"{REQUEST_MARK} {json.dumps(record)}\n")
         if answer is None:
             raise EmulatorGap(f"{logical_id}: the custom resource's handler did not answer {request_type}")
-        answer = json.loads(answer)
         if answer.get("Status") != "SUCCESS":
             raise EmulatorGap(f"{logical_id}: {request_type} failed: {answer.get('Reason')}")
         return answer
@@ -467,8 +489,6 @@ def custom_resources_wait_for_their_answer():
         """Custom::* and AWS::CloudFormation::CustomResource, answered by their handler."""
         __module__ = MODEL_MODULE
 
-
-        log = []  # (request type, logical id, stack id): what was sent and answered, in order
 
         def __init__(self, account_id, region_name, stack_id, logical_id, resource_type, properties, answer):
             super().__init__(region_name, answer.get("RequestId", ""), logical_id, answer["PhysicalResourceId"])
@@ -483,7 +503,6 @@ def custom_resources_wait_for_their_answer():
             logical_id, stack_id, resource_type = kwargs["LogicalId"], kwargs["StackId"], kwargs["ResourceType"]
             properties = cloudformation_json["Properties"]
             answer = send("Create", account_id, region_name, stack_id, logical_id, resource_type, properties)
-            cls.log.append(("Create", logical_id, stack_id))
             return cls(account_id, region_name, stack_id, logical_id, resource_type, properties, answer)
 
         @classmethod
@@ -492,7 +511,6 @@ def custom_resources_wait_for_their_answer():
             properties = cloudformation_json["Properties"]
             answer = send("Update", account_id, region_name, old.stack_id, old.logical_id, old.resource_type,
                           properties, physical_id=old.physical_resource_id, old_properties=old.properties)
-            cls.log.append(("Update", old.logical_id, old.stack_id))
             new = cls(account_id, region_name, old.stack_id, old.logical_id, old.resource_type, properties, answer)
             if new.physical_resource_id != old.physical_resource_id:
                 old.delete(account_id, region_name)
@@ -501,7 +519,6 @@ def custom_resources_wait_for_their_answer():
         def delete(self, account_id, region_name):
             send("Delete", account_id, region_name, self.stack_id, self.logical_id, self.resource_type,
                  self.properties, physical_id=self.physical_resource_id)
-            self.log.append(("Delete", self.logical_id, self.stack_id))
 
         def get_cfn_attribute(self, attribute_name):
             if attribute_name not in self.data:
@@ -516,7 +533,6 @@ def custom_resources_wait_for_their_answer():
         return resource_class_from_type(resource_type)
 
     parsing.resource_class_from_type = custom_class
-    return CustomResource
 
 
 # --- resource models -----------------------------------------------------------------------------
@@ -819,8 +835,52 @@ def bucket_policy_conditions_are_evaluated():
     FakeBucket.get_permission = get_permission
 
 
+def non_empty_buckets_are_not_deleted_silently():
+    """Gap: deleting an AWS::S3::Bucket that still holds objects does nothing, and the stack
+    deletion reports success with the bucket left behind. On AWS the resource fails to delete
+    ("The bucket you tried to delete is not empty") and so does the stack."""
+    from moto.s3.exceptions import BucketNotEmpty
+    from moto.s3.models import FakeBucket, s3_backends
+    from moto.utilities.utils import get_partition
+
+    def delete(cls, resource_name, cloudformation_json, account_id, region_name):
+        backend = s3_backends[account_id][get_partition(region_name)]
+        if resource_name in backend.buckets and backend.buckets[resource_name].keys:
+            raise BucketNotEmpty()
+        backend.delete_bucket(resource_name)
+
+    FakeBucket.delete_from_cloudformation_json = classmethod(delete)
+
+
+def subnet_route_table_associations_show_in_the_route_table():
+    """Gap: AWS::EC2::SubnetRouteTableAssociation is recorded apart from the route table, so
+    DescribeRouteTables shows no association for the subnet and its Ref is the route table's id.
+    On AWS the route table lists the association and Ref is the association's id."""
+    from moto.ec2.models import ec2_backends
+    from moto.ec2.models.subnets import SubnetRouteTableAssociation
+
+    original = SubnetRouteTableAssociation.create_from_cloudformation_json.__func__
+
+    def create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        association = original(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        backend = ec2_backends[account_id][region_name]
+        association.association_id = backend.associate_route_table(
+            association.route_table_id, subnet_id=association.subnet_id
+        )
+        return association
+
+    def delete(self, account_id, region_name):
+        backend = ec2_backends[account_id][region_name]
+        backend.disassociate_route_table(self.association_id)
+        backend.subnet_associations.pop(f"{self.route_table_id}:{self.subnet_id}", None)
+
+    SubnetRouteTableAssociation.create_from_cloudformation_json = classmethod(create)
+    SubnetRouteTableAssociation.physical_resource_id = property(lambda self: self.association_id)
+    SubnetRouteTableAssociation.delete = delete
+
+
 def install():
-    """Applies every fix; returns the custom-resource model (its log records what was sent)."""
+    """Applies every fix."""
     check_moto_version()
     every_type_has_a_model_or_fails()
     change_sets_follow_dependencies_and_update_in_place()
@@ -829,4 +889,6 @@ def install():
     api_gateway_methods_and_deployments()
     missing_models_for_backend_calls_moto_has()
     bucket_policy_conditions_are_evaluated()
-    return custom_resources_wait_for_their_answer()
+    non_empty_buckets_are_not_deleted_silently()
+    subnet_route_table_associations_show_in_the_route_table()
+    custom_resources_wait_for_their_answer()
