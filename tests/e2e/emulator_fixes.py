@@ -374,6 +374,18 @@ def change_sets_run_like_cloudformation():
     models.Stack.stack_resources = property(
         lambda self: [r for r in self.resource_map._parsed_resources.values() if hasattr(r, "logical_resource_id")]
     )
+    # UsePreviousValue for an AWS::SSM::Parameter::Value<...> parameter reused the value it had
+    # resolved to, then looked that up as a parameter name (None, a 500 on every update of a
+    # stack made by the cdk CLI, whose BootstrapVersion parameter is one). On AWS the previous
+    # value is the parameter's name, resolved again.
+    def stack_parameters(self):
+        given = dict(self.resource_map.resolved_parameters)
+        for key, slot in (self.template_dict or {}).get("Parameters", {}).items():
+            if str(slot.get("Type", "")).startswith("AWS::SSM::Parameter::"):
+                given[key] = self.resource_map.input_parameters.get(key, slot.get("Default"))
+        return given
+
+    models.Stack.stack_parameters = property(stack_parameters)
     models.CloudFormationBackend.create_change_set = create
     models.CloudFormationBackend.execute_change_set = execute
     models.CloudFormationBackend.describe_change_set = describe
@@ -562,7 +574,8 @@ def api_gateway_methods_and_deployments():
     templates, and the method and integration responses, and breaks on MOCK integrations (no Uri,
     no IntegrationHttpMethod); a Deployment's Ref is the model object, not its id; a Deployment
     with a StageName replaces an existing stage (losing its settings) where AWS points the stage
-    at the new deployment."""
+    at the new deployment, and deleting a deployment is refused while a stage of that name
+    exists, where AWS refuses while a stage points at it."""
     from moto.apigateway import models
 
     def create_method(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
@@ -621,13 +634,31 @@ def api_gateway_methods_and_deployments():
         if existing is not None:
             existing.deployment_id = deployment.id
             api.stages[stage_name] = existing
-        deployment.emulator_location = (account_id, region_name, p["RestApiId"])
+        deployment.emulator_location = (account_id, region_name, p["RestApiId"], stage_name)
         return deployment
 
     def delete_deployment(self, account_id, region_name):
-        _, _, api = self.emulator_location
-        models.apigateway_backends[account_id][region_name].delete_deployment(api, self.id)
+        # Not verified against AWS: a Deployment made with a StageName takes that stage with it
+        # when the stage still points at it (our api-deployment stack names the web tier's Prod
+        # stage, so deleting it otherwise fails on the stage). README lists it.
+        _, _, api_id, stage_name = self.emulator_location
+        backend = models.apigateway_backends[account_id][region_name]
+        api = backend.get_rest_api(api_id)
+        stage = api.stages.get(stage_name) if stage_name else None
+        if stage is not None and stage.deployment_id == self.id:
+            del api.stages[stage_name]
+        backend.delete_deployment(api_id, self.id)
 
+    def rest_api_delete_deployment(self, deployment_id):
+        # moto refuses while any stage has the name the deployment was made with; AWS refuses
+        # while a stage points at the deployment.
+        if deployment_id not in self.deployments:
+            raise models.DeploymentNotFoundException()
+        if any(stage.deployment_id == deployment_id for stage in self.stages.values()):
+            raise models.StageStillActive()
+        return self.deployments.pop(deployment_id)
+
+    models.RestAPI.delete_deployment = rest_api_delete_deployment
     models.Deployment.create_from_cloudformation_json = classmethod(create_deployment)
     models.Deployment.delete = delete_deployment
     models.Deployment.physical_resource_id = property(lambda self: self.id)
@@ -727,7 +758,8 @@ def missing_models_for_backend_calls_moto_has():
             return cls(name, rest_api_id=p["RestApiId"])
 
         def delete(self, account_id, region_name):
-            apigateway_backends[account_id][region_name].delete_stage(self.rest_api_id, self.physical_id)
+            api = apigateway_backends[account_id][region_name].get_rest_api(self.rest_api_id)
+            api.stages.pop(self.physical_id, None)  # gone already counts as deleted, as on AWS
 
     class S3BucketPolicy(Model, CloudFormationModel):
         __module__ = MODEL_MODULE
@@ -879,6 +911,15 @@ def subnet_route_table_associations_show_in_the_route_table():
     SubnetRouteTableAssociation.delete = delete
 
 
+def layer_version_ref_is_its_arn():
+    """Gap: AWS::Lambda::LayerVersion has no physical id, so its Ref is the model object (a
+    function's Layers then held objects, and updating the function failed) and the stack lists it
+    with an empty physical id. On AWS the Ref is the layer version's ARN."""
+    from moto.awslambda.models import LayerVersion
+
+    LayerVersion.physical_resource_id = property(lambda self: self.arn)
+
+
 def install():
     """Applies every fix."""
     check_moto_version()
@@ -891,4 +932,5 @@ def install():
     bucket_policy_conditions_are_evaluated()
     non_empty_buckets_are_not_deleted_silently()
     subnet_route_table_associations_show_in_the_route_table()
+    layer_version_ref_is_its_arn()
     custom_resources_wait_for_their_answer()

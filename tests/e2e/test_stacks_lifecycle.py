@@ -226,7 +226,8 @@ def test_deploy_time_values_arrive(stage):
     s3, ssm = emulator.client("s3"), emulator.client("ssm")
     # The website bucket: the frontend build, env.js with the real API URL (no markers left).
     build = {p.relative_to(tree / "frontend" / "build").as_posix() for p in (tree / "frontend" / "build").rglob("*") if p.is_file()}
-    assert bucket_keys(emulator, WEBSITE_BUCKET) == build
+    # env.js is a source of its own (the one with the deploy-time markers)
+    assert bucket_keys(emulator, WEBSITE_BUCKET) == build | {"env.js"}
     env = env_js(emulator)
     assert env["LAMBDA_ENDPOINT"] == rest_api_url(emulator) and env["OIDC_REDIRECT_URI"] == rest_api_url(emulator)
     assert env["DATASET_BUCKET"] == DATA_BUCKET and env["AWS_REGION"] == REGION
@@ -292,7 +293,7 @@ def test_update_reaches_the_handlers_with_old_properties(stage):
 
     # The website bucket holds the new build (the removed file pruned), env.js the new value.
     files = {p.relative_to(build).as_posix() for p in build.rglob("*") if p.is_file()}
-    assert bucket_keys(emulator, WEBSITE_BUCKET) == files
+    assert bucket_keys(emulator, WEBSITE_BUCKET) == files | {"env.js"}
     s3 = emulator.client("s3")
     assert s3.get_object(Bucket=WEBSITE_BUCKET, Key="style.css")["Body"].read() == (build / "style.css").read_bytes()
     assert env_js(emulator)["OIDC_CLIENT_NAME"] == "mlspace-web-e2e-update"
