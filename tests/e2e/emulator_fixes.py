@@ -11,6 +11,7 @@ status with the reason in the stack's events, and a line starting with FAILURE_M
 server's log, which the suite reads after every command (tests/e2e/conftest.py).
 """
 
+import inspect
 import json
 import sys
 import threading
@@ -246,9 +247,20 @@ def change_sets_follow_dependencies_and_update_in_place():
                 error.emulator_resource = (logical_id, resource_json["Type"])
                 raise
             self._parsed_resources.pop(logical_id)
+        self.emulator_deleted = True
+
+    # moto's map creates a resource on first lookup: describing a deleted stack (its outputs)
+    # created its resources again. Once the stack is deleted, a lookup finds nothing.
+    getitem = parsing.ResourceMap.__getitem__
+
+    def lookup(self, key):
+        if getattr(self, "emulator_deleted", False) and key not in self._parsed_resources:
+            return None
+        return getitem(self, key)
 
     parsing.ResourceMap.update = update
     parsing.ResourceMap.delete = delete
+    parsing.ResourceMap.__getitem__ = lookup
 
 
 def _resource_event(stack, logical_id, resource_type, status, reason):
@@ -386,6 +398,9 @@ def change_sets_run_like_cloudformation():
         return given
 
     models.Stack.stack_parameters = property(stack_parameters)
+    # A deleted stack has no outputs left to resolve (moto resolved them again on describe).
+    outputs = models.Stack.outputs
+    models.Stack.outputs = property(lambda self: None if self.status == "DELETE_COMPLETE" else outputs.fget(self))
     models.CloudFormationBackend.create_change_set = create
     models.CloudFormationBackend.execute_change_set = execute
     models.CloudFormationBackend.describe_change_set = describe
@@ -920,6 +935,67 @@ def layer_version_ref_is_its_arn():
     LayerVersion.physical_resource_id = property(lambda self: self.arn)
 
 
+def every_type_can_be_deleted():
+    """Gap: for a type whose model has no delete, a stack delete (or a removal in an update) does
+    nothing and reports the resource deleted; the VPC then failed to delete on its dependencies,
+    and the API, its resources, the NAT gateways, endpoints, addresses, routes, managed policies
+    and layer versions outlived their stacks. Each delete here makes the service's delete call, as
+    CloudFormation does; a type still without one fails the operation."""
+    from moto.apigateway.models import Resource, RestAPI, apigateway_backends
+    from moto.awslambda.models import LayerVersion, Permission
+    from moto.cloudformation import parsing
+    from moto.ec2.models import ec2_backends
+    from moto.ec2.models.elastic_ip_addresses import ElasticAddress
+    from moto.ec2.models.internet_gateways import InternetGateway
+    from moto.ec2.models.nat_gateways import NatGateway
+    from moto.ec2.models.route_tables import Route, RouteTable
+    from moto.ec2.models.vpcs import VPCEndPoint
+    from moto.ec2.models.vpn_gateway import VPCGatewayAttachment
+    from moto.iam.models import ManagedPolicy, iam_backends
+    from moto.utilities.utils import get_partition
+
+    def ec2(region_name, account_id):
+        return ec2_backends[account_id][region_name]
+
+    deletes = {
+        Resource: lambda r, a, g: apigateway_backends[a][g].delete_resource(r.api_id, r.id),
+        RestAPI: lambda r, a, g: apigateway_backends[a][g].delete_rest_api(r.id),
+        ElasticAddress: lambda r, a, g: ec2(g, a).release_address(allocation_id=r.allocation_id),
+        InternetGateway: lambda r, a, g: ec2(g, a).delete_internet_gateway(r.id),
+        NatGateway: lambda r, a, g: ec2(g, a).delete_nat_gateway(r.id),
+        Route: lambda r, a, g: ec2(g, a).delete_route(r.route_table.id, r.destination_cidr_block),
+        RouteTable: lambda r, a, g: ec2(g, a).delete_route_table(r.id),
+        VPCEndPoint: lambda r, a, g: ec2(g, a).delete_vpc_endpoints([r.id]),
+        VPCGatewayAttachment: lambda r, a, g: ec2(g, a).detach_internet_gateway(r.gateway_id, r.vpc_id),
+        ManagedPolicy: lambda r, a, g: iam_backends[a][get_partition(g)].delete_policy(r.arn),
+        LayerVersion: lambda r, a, g: r._layer.delete_version(str(r.version)) if r._layer else None,
+        # a permission lives in its function's policy, which goes with the function
+        Permission: lambda r, a, g: None,
+    }
+    for model, call in deletes.items():
+        model.delete = (lambda call: lambda self, account_id, region_name: call(self, account_id, region_name))(call)
+
+    def takes_account_and_region(method):
+        try:
+            inspect.signature(method).bind("account", "region")
+            return True
+        except TypeError:
+            return False
+
+    def delete_resource(self, parsed_resource, resource_json):
+        method = getattr(parsed_resource, "delete", None)
+        if method is not None and takes_account_and_region(method):
+            method(self._account_id, self._region_name)
+            return
+        model = parsing.resource_class_from_type(resource_json["Type"])
+        if hasattr(model.delete_from_cloudformation_json, "__isabstractmethod__"):
+            raise EmulatorGap(f"the emulator cannot delete {resource_json['Type']}")
+        name = getattr(parsed_resource, "physical_resource_id", None)
+        parsing.parse_and_delete_resource(name, resource_json, self._account_id, self._region_name)
+
+    parsing.ResourceMap._delete_resource = delete_resource
+
+
 def install():
     """Applies every fix."""
     check_moto_version()
@@ -933,4 +1009,5 @@ def install():
     non_empty_buckets_are_not_deleted_silently()
     subnet_route_table_associations_show_in_the_route_table()
     layer_version_ref_is_its_arn()
+    every_type_can_be_deleted()
     custom_resources_wait_for_their_answer()
