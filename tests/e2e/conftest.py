@@ -204,7 +204,7 @@ def run_cdk(cwd, *args, emulator=None, timeout=600):
         failures = emulator.new_failures()
         assert not failures, (
             f"the emulator failed {len(failures)} request(s) during cdk {' '.join(args)} "
-            f"({time.monotonic() - started:.1f} s):\n" + "\n".join(failures)[-4000:]
+            f"({time.monotonic() - started:.1f} s):\n" + "\n".join(block[:2000] for block in failures)[:12000]
         )
     return result
 

@@ -996,6 +996,16 @@ def every_type_can_be_deleted():
     parsing.ResourceMap._delete_resource = delete_resource
 
 
+def cloudtrail_lookup_events_answers():
+    """Gap: CloudTrail LookupEvents is not implemented (a 500). The cdk CLI calls it after a
+    failed deployment to look for the cause, and the SDK retried it for about 40 seconds.
+
+    Not faithful: the emulator records no CloudTrail events, so the answer is an empty list."""
+    from moto.cloudtrail.responses import CloudTrailResponse
+
+    CloudTrailResponse.lookup_events = lambda self: json.dumps({"Events": []})
+
+
 def install():
     """Applies every fix."""
     check_moto_version()
@@ -1010,4 +1020,5 @@ def install():
     subnet_route_table_associations_show_in_the_route_table()
     layer_version_ref_is_its_arn()
     every_type_can_be_deleted()
+    cloudtrail_lookup_events_answers()
     custom_resources_wait_for_their_answer()
