@@ -186,6 +186,12 @@ class Result:
         return self
 
 
+def _abridged(block):
+    """A failure's head (what failed, and why, for the emulator's own reports) and its tail (the
+    exception, for a 500's traceback)."""
+    return block if len(block) <= 2600 else block[:800] + "\n[...]\n" + block[-1800:]
+
+
 def run_cdk(cwd, *args, emulator=None, timeout=600):
     """Runs the real cdk CLI with our binary as the app; output is stdout and stderr together."""
     # --no-notices: the CLI would otherwise fetch its notices from the internet after a command.
@@ -204,7 +210,7 @@ def run_cdk(cwd, *args, emulator=None, timeout=600):
         failures = emulator.new_failures()
         assert not failures, (
             f"the emulator failed {len(failures)} request(s) during cdk {' '.join(args)} "
-            f"({time.monotonic() - started:.1f} s):\n" + "\n".join(block[:2000] for block in failures)[:12000]
+            f"({time.monotonic() - started:.1f} s):\n" + "\n".join(map(_abridged, failures))[:16000]
         )
     return result
 
