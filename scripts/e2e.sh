@@ -5,7 +5,8 @@
 #
 # Needs what scripts/synth-example.sh makes (the release binary, the cdk CLI in ./node_modules,
 # the example tree in build/example) and the test venv (.venv, scripts/python-venv.sh); makes
-# whatever is missing. Then runs pytest on tests/e2e.
+# whatever is missing. Then runs pytest on tests/e2e. MLSPACE_E2E_LIFECYCLE=0 skips the 18-stack
+# deploy/update/destroy cycle (tests/e2e/test_stacks_lifecycle.py, about 3 minutes).
 #
 # Where this machine allows it (root, or unprivileged user namespaces), the suite runs in a
 # network namespace of its own that holds only loopback: nothing it starts can reach another

@@ -10,8 +10,9 @@
 # 4. the custom-resource handlers against moto (pytest);
 # 5. the example frontend in headless Chromium (installs Debian's chromium when root and missing);
 # 6. the main job (scripts/synth-example.sh) and cfn-lint (PyPI, own venv) on its templates;
-# 7. the end-to-end suite (scripts/e2e.sh): bootstrap, publish-assets, diff and deploy through the
-#    real cdk CLI against moto's server on loopback.
+# 7. the end-to-end suite (scripts/e2e.sh): bootstrap, publish-assets, diff, and all 18 stacks
+#    deployed, updated and destroyed through the real cdk CLI against moto's server on loopback
+#    (MLSPACE_E2E_LIFECYCLE=0 leaves out the 18-stack cycle, about 3 minutes).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"

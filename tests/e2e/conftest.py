@@ -5,7 +5,10 @@ Paths can be overridden: CDK_CLI (the cdk CLI), MLSPACE_CDK_BIN (our binary), ML
 (the example tree made by scripts/synth-example.sh).
 """
 
+import contextlib
+import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -18,6 +21,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests" / "handlers"))
+
+from emulator_fixes import FAILURE_MARK, REQUEST_MARK  # noqa: E402 - after the path set-up
 
 ACCOUNT = "111122223333"
 REGION = "us-east-1"
@@ -67,14 +72,26 @@ class Emulator:
     def client(self, service):
         import boto3
 
-        return boto3.client(service, endpoint_url=self.url, region_name=REGION)
+        return boto3.client(
+            service, endpoint_url=self.url, region_name=REGION, aws_access_key_id=FAKE_AWS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=FAKE_AWS["AWS_SECRET_ACCESS_KEY"], aws_session_token=FAKE_AWS["AWS_SESSION_TOKEN"],
+        )
 
     def new_failures(self):
-        """Requests the emulator failed on since the last call: a 500 means moto could not do what
-        we asked (a gap in the emulator, or a crash), which must not pass as success."""
+        """What the emulator failed on since the last call: a request answered 500 (moto could not
+        do what we asked: a gap in the emulator, or a crash), or a stack operation it failed (a
+        resource type it has no model for, a custom resource whose handler failed or did not
+        answer: emulator_fixes.FAILURE_MARK). Neither may pass as success."""
         text = self.log.read_text(errors="replace")
         fresh, self.log_offset = text[self.log_offset:], len(text)
-        return [block for block in fresh.split("Error on request:")[1:]]
+        blocks = re.split(f"(Error on request:|{re.escape(FAILURE_MARK)})", fresh)
+        return [marker + body for marker, body in zip(blocks[1::2], blocks[2::2])]
+
+    def custom_resource_requests(self):
+        """Every request sent to a custom resource so far, with its answer (None: no answer), in
+        order: the events as the handler received them, without ResponseURL and ServiceToken."""
+        lines = self.log.read_text(errors="replace").splitlines()
+        return [json.loads(line[len(REQUEST_MARK):]) for line in lines if line.startswith(REQUEST_MARK)]
 
 
 def _start_emulator(log_path):
@@ -107,24 +124,37 @@ def _stop(process):
         process.wait()
 
 
-@pytest.fixture(scope="session")
-def emulator(tmp_path_factory):
+def check_tools():
     for tool, what in ((CDK_CLI, "the cdk CLI (npm install)"), (APP, "our binary (cargo build --release)")):
         if not tool.exists():
             pytest.fail(f"{tool} is missing: install {what}, or run scripts/e2e.sh")
-    log_path = tmp_path_factory.mktemp("moto") / "moto.log"
+
+
+@contextlib.contextmanager
+def running_emulator(directory):
+    """An emulator of its own (log in `directory`), stopped when the block ends."""
+    log_path = directory / "moto.log"
     process, port = _start_emulator(log_path)
-    saved = dict(os.environ)
-    os.environ.update(FAKE_AWS)
-    os.environ["AWS_ENDPOINT_URL"] = f"http://localhost:{port}"
-    for variable in UNSET:
-        os.environ.pop(variable, None)
     try:
         yield Emulator(port=port, pid=process.pid, log=log_path)
     finally:
         _stop(process)
-        os.environ.clear()
-        os.environ.update(saved)
+
+
+@pytest.fixture(scope="session")
+def emulator(tmp_path_factory):
+    check_tools()
+    with running_emulator(tmp_path_factory.mktemp("moto")) as started:
+        saved = dict(os.environ)
+        os.environ.update(FAKE_AWS)
+        os.environ["AWS_ENDPOINT_URL"] = started.url
+        for variable in UNSET:
+            os.environ.pop(variable, None)
+        try:
+            yield started
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
 
 
 def example_copy(destination, config=None, context=None):
@@ -156,20 +186,31 @@ class Result:
         return self
 
 
+def _abridged(block):
+    """A failure's head (what failed, and why, for the emulator's own reports) and its tail (the
+    exception, for a 500's traceback)."""
+    return block if len(block) <= 2600 else block[:800] + "\n[...]\n" + block[-1800:]
+
+
 def run_cdk(cwd, *args, emulator=None, timeout=600):
     """Runs the real cdk CLI with our binary as the app; output is stdout and stderr together."""
     # --no-notices: the CLI would otherwise fetch its notices from the internet after a command.
     command = [str(CDK_CLI), *args, "--no-notices"]
     if "--app" not in args:
         command += ["--app", str(APP)]
+    env = dict(os.environ)
+    if emulator is not None:
+        env.update(FAKE_AWS, AWS_ENDPOINT_URL=emulator.url)
+        for variable in UNSET:
+            env.pop(variable, None)
     started = time.monotonic()
-    process = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=dict(os.environ))
+    process = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env)
     result = Result(list(args), process.returncode, process.stdout + process.stderr)
     if emulator is not None:
         failures = emulator.new_failures()
         assert not failures, (
             f"the emulator failed {len(failures)} request(s) during cdk {' '.join(args)} "
-            f"({time.monotonic() - started:.1f} s):\n" + "\n".join(failures)[-4000:]
+            f"({time.monotonic() - started:.1f} s):\n" + "\n".join(map(_abridged, failures))[:16000]
         )
     return result
 

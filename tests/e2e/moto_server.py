@@ -1,4 +1,4 @@
-"""Start moto's server on a loopback address, with the few emulator gaps our stacks hit fixed.
+"""Start moto's server on a loopback address, with the emulator gaps our stacks hit closed.
 
     python moto_server.py [PORT]
 
@@ -6,13 +6,21 @@ Binds 127.0.0.1 only; without PORT (or with 0) it picks a free one. When it answ
 `moto-ready <port>` on its standard output. MOTO_S3_CUSTOM_ENDPOINTS defaults to
 http://localhost:<port>, so template URLs the emulated CloudFormation is given resolve to it.
 
-Every fix below moves moto towards what AWS does and never touches our templates; each names the
-gap it closes, so it can go once moto closes it. A gap we do not fix shows as a failed request in
-the server's log, which the suite reads.
+Every fix moves moto towards what AWS does and never touches our templates; each names the gap it
+closes, so it can go once moto closes it. The two below are small; the CloudFormation engine,
+custom resources, the missing models (emulator_fixes.py) and running Python Lambda functions
+without Docker (lambda_runner.py) have their own modules. All are written for moto
+emulator_fixes.MOTO_VERSION, which the server checks. A gap we do not close shows as a failed
+request, or a line starting with emulator_fixes.FAILURE_MARK, in the server's log, which the suite
+reads after every command.
 """
 
 import os
+import signal
 import sys
+
+import emulator_fixes
+import lambda_runner
 
 
 def _kms_key_properties_in_cloudformation_form():
@@ -48,44 +56,9 @@ def _lifecycle_config_keeps_its_name():
     )
 
 
-def _change_set_stacks_see_and_make_exports():
-    """A stack created or updated by executing a change set (what the cdk CLI does) can import
-    the other stacks' exports and gets the Outputs and Exports of its new template. moto 5.2
-    creates such a stack without the exports (Fn::ImportValue fails: "No export named ...") and
-    keeps the outputs of the template it had before (none for a new stack)."""
-    from moto.cloudformation import models
-
-    create_change_set = models.CloudFormationBackend.create_change_set
-    execute_change_set = models.CloudFormationBackend.execute_change_set
-
-    def create(self, stack_name, *args, **kwargs):
-        result = create_change_set(self, stack_name, *args, **kwargs)
-        for stack in self.stacks.values():
-            if stack.name == stack_name:
-                stack.cross_stack_resources = self.exports
-                stack.resource_map.cross_stack_resources = self.exports
-        return result
-
-    def execute(self, change_set_name, stack_name=None):
-        execute_change_set(self, change_set_name, stack_name)
-        # The change set moto just executed, found as it finds it (by id, else the last by name).
-        change_set = self.change_sets.get(change_set_name) or [
-            cs for cs in self.change_sets.values() if cs.change_set_name == change_set_name
-        ][-1]
-        stack = change_set.stack
-        stack._parse_template()
-        stack.output_map = stack._create_output_map()
-        for export in stack.exports:
-            self.exports[export.name] = export
-
-    models.CloudFormationBackend.create_change_set = create
-    models.CloudFormationBackend.execute_change_set = execute
-
-
 EMULATOR_FIXES = (
     _kms_key_properties_in_cloudformation_form,
     _lifecycle_config_keeps_its_name,
-    _change_set_stacks_see_and_make_exports,
 )
 
 
@@ -101,8 +74,12 @@ def main():
     port = int(sys.argv[1]) if len(sys.argv) > 1 else 0
     port = port or free_loopback_port()
     os.environ.setdefault("MOTO_S3_CUSTOM_ENDPOINTS", f"http://localhost:{port}")
+    emulator_fixes.install()
     for fix in EMULATOR_FIXES:
         fix()
+    lambda_runner.install(endpoint=f"http://localhost:{port}")
+    # TERM (how the suite stops us) exits through atexit, which removes the functions' code folders.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     from moto.server import ThreadedMotoServer
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
