@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates src/cdk/region_facts.json, the region and partition facts the synthesizer follows,
-# from the aws-cdk-lib package on npm (default: 2.212.0, the version MLSpace pins).
+# and src/cdk/lambda_runtimes.json, the Python Lambda runtimes aws-cdk-lib names, from the
+# aws-cdk-lib package on npm (default: 2.212.0, the version MLSpace pins).
 #
 #   scripts/gen-region-facts.sh [VERSION]
 #
@@ -18,6 +19,8 @@ trap 'rm -rf "$work"' EXIT
   --loglevel=error --prefix "$work" "aws-cdk-lib@$version" >/dev/null)
 node "$root/scripts/region-facts.js" "$work/node_modules/aws-cdk-lib" >"$work/region_facts.json"
 mv "$work/region_facts.json" "$out"
+node "$root/scripts/lambda-runtime-facts.js" "$work/node_modules/aws-cdk-lib" >"$work/lambda_runtimes.json"
+mv "$work/lambda_runtimes.json" "$root/src/cdk/lambda_runtimes.json"
 node -e '
 const t = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
 const names = Object.keys(t.regions);

@@ -12,6 +12,7 @@ pub mod collate;
 pub mod element;
 pub mod input;
 pub mod json;
+pub mod lambda_runtimes;
 pub mod logical_id;
 pub mod lookups;
 pub mod outlock;

@@ -115,6 +115,10 @@ pub enum ConfigError {
     #[error(transparent)]
     ConstantsTs(#[from] super::constants_ts::ConstantsError),
 
-    #[error("{origin}: LAMBDA_RUNTIME must be one of aws-cdk-lib's Python runtimes (python3.6 to python3.13) such as \"python3.11\", but it is {value:?}")]
-    Runtime { origin: String, value: String },
+    #[error("{origin}: LAMBDA_RUNTIME must be one of aws-cdk-lib's Python 3 runtimes ({known}), but it is {value:?}")]
+    Runtime {
+        origin: String,
+        value: String,
+        known: String,
+    },
 }

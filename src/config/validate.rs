@@ -108,6 +108,10 @@ pub fn validate(merged: &Map<String, Value>, origin: &str) -> Result<(), ConfigE
         return Err(ConfigError::Runtime {
             origin,
             value: runtime.to_owned(),
+            known: python_runtimes()
+                .map(|(_, name)| name)
+                .collect::<Vec<_>>()
+                .join(", "),
         });
     }
     Ok(())
@@ -293,32 +297,28 @@ pub fn check_arn(value: &str, region: &str) -> Result<(), ArnProblem> {
     Ok(())
 }
 
-/// The Python 3 runtimes of aws-cdk-lib 2.212.0, the version MLSpace 1.6.10's package-lock.json
-/// installs: `(member of Runtime, runtime name)`, from `aws-lambda/lib/runtime.d.ts`. The one list
-/// for both sources: lib/config.json's LAMBDA_RUNTIME names one, lib/constants.ts's
-/// `Runtime.PYTHON_3_x` must be one of the members (TypeScript would not compile another).
-pub const PYTHON_RUNTIMES: [(&str, &str); 8] = [
-    ("PYTHON_3_6", "python3.6"),
-    ("PYTHON_3_7", "python3.7"),
-    ("PYTHON_3_8", "python3.8"),
-    ("PYTHON_3_9", "python3.9"),
-    ("PYTHON_3_10", "python3.10"),
-    ("PYTHON_3_11", "python3.11"),
-    ("PYTHON_3_12", "python3.12"),
-    ("PYTHON_3_13", "python3.13"),
-];
-
-/// One of aws-cdk-lib's Python 3 runtimes ([`PYTHON_RUNTIMES`]): the functions and layers are Python.
-pub fn is_python_runtime(value: &str) -> bool {
-    PYTHON_RUNTIMES.iter().any(|(_, name)| *name == value)
+/// aws-cdk-lib's Python 3 runtimes (generated from the package: `crate::cdk::lambda_runtimes`),
+/// as `(member of Runtime, runtime name)`. The one list for both sources: lib/config.json's
+/// LAMBDA_RUNTIME names one, lib/constants.ts's `Runtime.PYTHON_3_x` must be one of the members
+/// (TypeScript would not compile another). Python 2 is left out: the functions and layers are
+/// Python 3.
+pub fn python_runtimes() -> impl Iterator<Item = (&'static str, &'static str)> {
+    crate::cdk::lambda_runtimes::python_runtimes()
+        .iter()
+        .filter(|r| r.name.starts_with("python3."))
+        .map(|r| (r.member.as_str(), r.name.as_str()))
 }
 
-/// The runtime name of `Runtime.<member>`, when it is one of [`PYTHON_RUNTIMES`].
+/// One of aws-cdk-lib's Python 3 runtimes ([`python_runtimes`]).
+pub fn is_python_runtime(value: &str) -> bool {
+    python_runtimes().any(|(_, name)| name == value)
+}
+
+/// The runtime name of `Runtime.<member>`, when it is one of [`python_runtimes`].
 pub fn python_runtime_of_member(member: &str) -> Option<&'static str> {
-    PYTHON_RUNTIMES
-        .iter()
+    python_runtimes()
         .find(|(m, _)| *m == member)
-        .map(|(_, name)| *name)
+        .map(|(_, name)| name)
 }
 
 #[cfg(test)]
