@@ -14,6 +14,7 @@ use mlspace_cdk::mlspace::run::LayerBuilderArg;
 fn large_sources_are_fingerprinted_once_ahead_of_their_stacks() {
     let tree = common::example_tree(None);
     let loaded = mlspace_cdk::config::load(tree.path()).unwrap();
+    let inputs = mlspace_cdk::mlspace::plan::Inputs::fake();
     let ctx = Ctx {
         cfg: &loaded.config,
         env: mlspace_cdk::cdk::Environment {
@@ -22,6 +23,7 @@ fn large_sources_are_fingerprinted_once_ahead_of_their_stacks() {
         },
         source_root: tree.path().to_path_buf(),
         layer_builder: LayerBuilderArg::Local,
+        inputs: &inputs,
     };
     let context = invocation(tree.path(), None, &|_| None).unwrap().context;
     let mut app = App::new(context);

@@ -8,13 +8,15 @@ use crate::constructs::lambda;
 
 use super::stacks::{api_deployment, apis, core, iam, kms, sagemaker, vpc, web_tier};
 
-/// What every stack builder gets: the configuration and where it deploys.
+/// What every stack builder gets: the configuration, where it deploys and the planned inputs.
 pub struct Ctx<'a> {
     pub cfg: &'a Config,
     pub env: Environment,
     /// The MLSpace source root (the current directory, as for the TS app).
     pub source_root: PathBuf,
     pub layer_builder: super::run::LayerBuilderArg,
+    /// What the stacks take from the world, resolved ahead by [`super::plan::plan`].
+    pub inputs: &'a super::plan::Inputs,
 }
 
 impl Ctx<'_> {
@@ -166,7 +168,7 @@ pub fn build(app: &mut App, ctx: &Ctx) -> Result<(), super::run::RunError> {
     }
 
     let deployment_stack = stack(app, "mlspace-api-deployment", false);
-    api_deployment::build(app, deployment_stack, &web);
+    api_deployment::build(app, deployment_stack, ctx, &web);
     for s in api_stacks {
         app.add_dependency(s, core_stack);
         app.add_dependency(s, iam_stack);

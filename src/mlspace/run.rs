@@ -195,6 +195,7 @@ fn synth_into(
         loaded.warnings.push(unsupported.warning());
     }
     let cfg = &loaded.config;
+    let inputs = super::plan::plan(&super::plan::SystemClock)?;
     let ctx = Ctx {
         cfg,
         env: Environment {
@@ -203,6 +204,7 @@ fn synth_into(
         },
         source_root: project_dir.to_path_buf(),
         layer_builder: args.layer_builder,
+        inputs: &inputs,
     };
     let mut app = App::new(context);
     build(&mut app, &ctx)?;

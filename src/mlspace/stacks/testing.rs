@@ -12,6 +12,7 @@ use crate::cdk::toolkit::invocation;
 use crate::cdk::{App, Environment, StackRef};
 use crate::config::Config;
 use crate::mlspace::app::Ctx;
+use crate::mlspace::plan::Inputs;
 use crate::mlspace::run::LayerBuilderArg;
 
 use super::iam::IamOutputs;
@@ -48,8 +49,12 @@ pub fn ctx(cfg: &Config) -> Ctx<'_> {
         // Never read by the stacks these tests build.
         source_root: PathBuf::from("/nonexistent/mlspace"),
         layer_builder: LayerBuilderArg::Local,
+        inputs: &FAKE_INPUTS,
     }
 }
+
+/// The planned inputs the stack tests build from: see [`Inputs::fake`].
+static FAKE_INPUTS: std::sync::LazyLock<Inputs> = std::sync::LazyLock::new(Inputs::fake);
 
 /// The stacks the others depend on: VPC, KMS and IAM (their outputs feed the stacks under test).
 #[allow(dead_code)]

@@ -10,8 +10,6 @@ mod functions;
 mod on_deploy;
 mod storage;
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use crate::cdk::app::props;
 use crate::cdk::{App, NodeId, Resource, StackRef, Value};
 use crate::constructs::custom_resources::{aws_custom_resource, AwsCustomResourceProps, SdkCall};
@@ -85,6 +83,7 @@ pub fn build(
     let calls = DeployCalls {
         code: HandlerCode::load(HandlerKind::SdkCall).map_err(asset_error("SDK call handler"))?,
         role_arn: iam.app_role_arn.clone(),
+        now_ms: ctx.inputs.now_ms,
     };
     on_deploy::attach_policies(app, scope, &calls, &on_deploy);
     on_deploy::instance_kms_conditions(app, &functions, &calls, iam);
@@ -130,10 +129,12 @@ impl SystemFunctions<'_> {
     }
 }
 
-/// The calls MLSpace makes at deploy time: the SDK call handler and the role they run as.
+/// The calls MLSpace makes at deploy time: the SDK call handler, the role they run as and the
+/// synthesis time that stamps the calls made on every deploy.
 struct DeployCalls {
     code: HandlerCode,
     role_arn: Value,
+    now_ms: u128,
 }
 
 impl DeployCalls {
@@ -148,14 +149,6 @@ impl DeployCalls {
         };
         aws_custom_resource(app, scope, id, props, &self.code);
     }
-}
-
-/// Milliseconds since the epoch: stamps the deploy-time calls that must run on every deploy.
-fn now_ms() -> u128 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis())
-        .unwrap_or_default()
 }
 
 /// An environment in the order given.
@@ -254,6 +247,20 @@ mod tests {
             vec![json!("ops@example.com")]
         );
         assert!(resources(&t, "AWS::CloudTrail::Trail").is_empty());
+    }
+
+    /// The deploy-time calls that run on every deploy carry the planned synthesis time.
+    #[test]
+    fn deploy_time_calls_are_stamped_with_the_planned_time() {
+        let text = core("").to_string();
+        for call in [
+            "drAttachPoliciesOnDeployLambda",
+            "kmsKeyConstraints",
+            "cleanupDeprecatedResources",
+        ] {
+            assert!(text.contains(&format!("{call}-1780315200000")), "{call}");
+        }
+        assert!(text.contains(r#"\"createdAt\":{\"S\":\"1780315200\""#));
     }
 
     #[test]
