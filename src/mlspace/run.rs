@@ -195,7 +195,7 @@ fn synth_into(
         loaded.warnings.push(unsupported.warning());
     }
     let cfg = &loaded.config;
-    let inputs = super::plan::plan(&super::plan::SystemClock)?;
+    let inputs = super::plan::plan(project_dir, &super::plan::SystemClock)?;
     let ctx = Ctx {
         cfg,
         env: Environment {

@@ -81,8 +81,10 @@ pub fn base(app: &mut App, ctx: &Ctx) -> Base {
 /// The repository's example MLSpace tree (examples/mlspace) in a temporary directory, with a
 /// web app build and prebuilt layer zips, so that no layer is built.
 ///
-/// The stacks that plan assets or read lifecycle scripts and cluster-config.json still read
-/// files while they build: until those reads move ahead of building, their tests need a tree.
+/// The stacks that plan the Lambda code or the web app's build, or find layers, still read
+/// files while they build (the clock, lifecycle scripts, cluster-config.json and handler code
+/// come from the planned inputs, faked here): until those reads move into `plan`, their tests
+/// need a tree.
 pub fn source_tree() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/mlspace");

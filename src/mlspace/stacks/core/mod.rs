@@ -13,7 +13,7 @@ mod storage;
 use crate::cdk::app::props;
 use crate::cdk::{App, NodeId, Resource, StackRef, Value};
 use crate::constructs::custom_resources::{aws_custom_resource, AwsCustomResourceProps, SdkCall};
-use crate::constructs::handlers::{HandlerCode, HandlerKind};
+use crate::constructs::handlers::HandlerCode;
 use crate::constructs::s3_deployment::DeploymentHandler;
 use crate::constructs::sns;
 use crate::constructs::ssm::string_parameter as ssm_parameter;
@@ -21,7 +21,7 @@ use crate::map;
 use crate::mlspace::app::Ctx;
 use crate::mlspace::run::RunError;
 
-pub use app_config::{initial_item, read_cluster_config};
+pub use app_config::{check_cluster_config, default_cluster_config, initial_item};
 pub use deployments::{CONFIG_FILES, EXAMPLE_NOTEBOOKS};
 use functions::{add_ca_bundle, layer, system_function, FunctionDefaults, FunctionSpec};
 
@@ -56,10 +56,7 @@ pub fn build(
     let access_logs = storage::access_logs_bucket(app, scope, ctx);
     let config_bucket = storage::config_bucket(app, scope, ctx, &inputs, access_logs.as_ref());
     let params = deployments::notebook_parameters(app, scope, ctx, &inputs);
-    let mut deployer = DeploymentHandler::new(
-        HandlerCode::load(HandlerKind::BucketDeployment)
-            .map_err(asset_error("bucket deployment handler"))?,
-    );
+    let mut deployer = DeploymentHandler::new(ctx.inputs.handlers.bucket_deployment.clone());
     deployments::config_files(app, scope, ctx, &params, &config_bucket, &mut deployer)?;
     let _website = storage::website_bucket(app, scope, ctx, access_logs.as_ref());
     let data_bucket = storage::data_bucket(app, scope, ctx, &inputs, access_logs.as_ref());
@@ -81,7 +78,7 @@ pub fn build(
     };
     let on_deploy = on_deploy::functions(app, &functions, iam);
     let calls = DeployCalls {
-        code: HandlerCode::load(HandlerKind::SdkCall).map_err(asset_error("SDK call handler"))?,
+        code: ctx.inputs.handlers.sdk_call.clone(),
         role_arn: iam.app_role_arn.clone(),
         now_ms: ctx.inputs.now_ms,
     };

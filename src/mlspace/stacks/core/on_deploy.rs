@@ -10,7 +10,7 @@ use crate::mlspace::run::RunError;
 
 use super::super::iam::IamOutputs;
 use super::functions::FunctionSpec;
-use super::{env, initial_item, read_cluster_config, DeployCalls, SystemFunctions};
+use super::{env, initial_item, DeployCalls, SystemFunctions};
 
 /// The functions the deploy-time calls invoke.
 pub(super) struct OnDeployFunctions {
@@ -163,14 +163,14 @@ pub(super) fn initial_app_config(
     functions: &OnDeployFunctions,
 ) -> Result<(), RunError> {
     let cfg = ctx.cfg;
-    let cluster = read_cluster_config(&ctx.source_root)?;
+    let cluster = &ctx.inputs.cluster_config;
     let created_at = (calls.now_ms as f64 / 1000.0).round() as u64;
     let put_item = SdkCall(map! {
         "service" => "DynamoDB",
         "action" => "putItem",
         "parameters" => map! {
             "TableName" => cfg.app_configuration_table_name.as_str(),
-            "Item" => initial_item(&cluster, created_at),
+            "Item" => initial_item(cluster, created_at),
         },
         "physicalResourceId" => map! { "id" => "initAppConfigData" },
     });

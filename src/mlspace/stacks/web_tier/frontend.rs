@@ -2,7 +2,6 @@
 //! API URL) are markers the bucket-deployment handler fills in, copied into the website bucket.
 use crate::cdk::{concat, App, NodeId, StackRef, Value};
 use crate::constructs::apigateway::RestApi;
-use crate::constructs::handlers::{HandlerCode, HandlerKind};
 use crate::constructs::iam;
 use crate::constructs::s3_deployment::{
     bucket_deployment, BucketDeploymentProps, DeploymentHandler, Destination, Source,
@@ -69,8 +68,7 @@ pub(super) fn deploy(
             &ctx.cfg.bucket_deployment_role_arn,
         )
     });
-    let code = HandlerCode::load(HandlerKind::BucketDeployment).map_err(asset_err)?;
-    let mut handler = DeploymentHandler::new(code);
+    let mut handler = DeploymentHandler::new(ctx.inputs.handlers.bucket_deployment.clone());
     let resource = bucket_deployment(
         app,
         stack.node,
