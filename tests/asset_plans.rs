@@ -8,7 +8,6 @@ use mlspace_cdk::cdk::assets::{plan, AssetOptions, AssetSource};
 use mlspace_cdk::cdk::toolkit::invocation;
 use mlspace_cdk::cdk::App;
 use mlspace_cdk::mlspace::app::{build, lambda_code, Ctx};
-use mlspace_cdk::mlspace::run::LayerBuilderArg;
 
 #[test]
 fn large_sources_are_fingerprinted_once_ahead_of_their_stacks() {
@@ -22,7 +21,6 @@ fn large_sources_are_fingerprinted_once_ahead_of_their_stacks() {
             region: loaded.config.aws_region.clone(),
         },
         source_root: tree.path().to_path_buf(),
-        layer_builder: LayerBuilderArg::Local,
         inputs: &inputs,
     };
     let context = invocation(tree.path(), None, &|_| None).unwrap().context;

@@ -1,5 +1,5 @@
 //! The MLSpace app: which stacks exist, in which order, what each gives the others.
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::cdk::assets::{AssetOptions, AssetSource, PlannedAsset};
 use crate::cdk::{App, Environment, StackRef};
@@ -14,7 +14,6 @@ pub struct Ctx<'a> {
     pub env: Environment,
     /// The MLSpace source root (the current directory, as for the TS app).
     pub source_root: PathBuf,
-    pub layer_builder: super::run::LayerBuilderArg,
     /// What the stacks take from the world, resolved ahead by [`super::plan::plan`].
     pub inputs: &'a super::plan::Inputs,
 }
@@ -65,12 +64,15 @@ pub fn lambda_code(app: &mut App, ctx: &Ctx) -> Result<PlannedAsset, super::run:
         })
 }
 
-/// Starts fingerprinting the two large sources (the Lambda code and the web app's build) in the
-/// background, so that hashing them overlaps with building the stacks that come first.
-fn prefetch_assets(app: &mut App, ctx: &Ctx) {
-    app.asset_plans
-        .prefetch(ctx.lambda_source(), &AssetOptions::default());
-    let frontend = ctx.frontend_build();
+/// Starts fingerprinting the two large sources of the tree at `source_root` (the Lambda code and
+/// the web app's build) in the background, so that hashing them overlaps with planning and with
+/// building the stacks that come first (a second call for the same tree does nothing).
+pub fn prefetch_assets(app: &mut App, source_root: &Path) {
+    app.asset_plans.prefetch(
+        AssetSource::Directory(source_root.join(LAMBDA_SOURCE_PATH)),
+        &AssetOptions::default(),
+    );
+    let frontend = source_root.join(FRONTEND_BUILD_PATH);
     if frontend.is_dir() {
         app.asset_plans
             .prefetch(AssetSource::Directory(frontend), &AssetOptions::default());
@@ -112,7 +114,7 @@ pub const API_STACKS: &[(&str, apis::ApiKind)] = &[
 
 /// Build every stack into `app`.
 pub fn build(app: &mut App, ctx: &Ctx) -> Result<(), super::run::RunError> {
-    prefetch_assets(app, ctx);
+    prefetch_assets(app, &ctx.source_root);
     let tags = infrastructure_tags(ctx);
     let stack = |app: &mut App, id: &str, tagged: bool| -> StackRef {
         app.add_stack(

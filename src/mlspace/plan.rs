@@ -8,8 +8,13 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::Value as J;
 
-use crate::config::CLUSTER_CONFIG_FILE;
+use crate::cdk::assets::{AssetOptions, AssetSource};
+use crate::config::{Config, CLUSTER_CONFIG_FILE};
 use crate::constructs::handlers::{HandlerCode, HandlerKind};
+
+use super::layers::{
+    resolve_layer_code_with, BuildTools, LayerBuilder, LayerRequest, PlannedLayer,
+};
 
 use super::run::RunError;
 use super::stacks::core::{check_cluster_config, default_cluster_config};
@@ -55,6 +60,22 @@ pub struct Inputs {
     pub lifecycle: LifecycleScripts,
     /// Our custom-resource handlers' code (compiled in), planned as assets.
     pub handlers: Handlers,
+    /// The Lambda layers, found or built, and planned.
+    pub layers: Layers,
+}
+
+/// MLSpace's three layers (the notifier layer is the common recipe under its own name).
+#[derive(Debug, Clone)]
+pub struct Layers {
+    pub common: PlannedLayer,
+    pub notifier: PlannedLayer,
+    pub jwt: PlannedLayer,
+}
+
+/// How layers are found or built: the builder chosen and the programs it runs.
+pub struct LayerTools<'a> {
+    pub builder: LayerBuilder,
+    pub tools: &'a BuildTools,
 }
 
 /// The notebook instance lifecycle scripts, as the TS app reads them.
@@ -102,18 +123,71 @@ impl Inputs {
                 on_start: "#!/bin/bash\necho started\n".into(),
             },
             handlers: Handlers::load().expect("the compiled-in handlers plan"),
+            layers: Layers {
+                common: fake_layer("common"),
+                notifier: fake_layer("notifier"),
+                jwt: fake_layer("jwt"),
+            },
         }
     }
 }
 
-/// Resolves every input of the build: reads the files of the MLSpace tree at `source_root`
-/// that the stacks use and takes the synthesis time from `clock`.
-pub fn plan(source_root: &Path, clock: &dyn Clock) -> Result<Inputs, RunError> {
+/// A layer of one small file, planned from memory (a test stand-in: not a real layer layout).
+fn fake_layer(name: &str) -> PlannedLayer {
+    let files = vec![(format!("{name}.py"), b"# test layer\n".to_vec())];
+    let planned = crate::cdk::assets::plan(AssetSource::Files(files), &AssetOptions::default())
+        .expect("an in-memory layer plans");
+    PlannedLayer::Given(planned)
+}
+
+/// Resolves every input of the build: finds or builds the layers, reads the files of the
+/// MLSpace tree at `source_root` that the stacks use and takes the synthesis time from `clock`.
+/// compat: in the order the TS app meets them (core's layers, cluster-config.json, the
+/// lifecycle scripts, the JWT layer), so that the first failure is the one it reports.
+pub fn plan(
+    source_root: &Path,
+    cfg: &Config,
+    layers: &LayerTools,
+    clock: &dyn Clock,
+) -> Result<Inputs, RunError> {
+    let now_ms = clock.now_ms();
+    let handlers = Handlers::load()?;
+    let core_layer = |id: &str| {
+        let request = LayerRequest {
+            id,
+            recipe: "common",
+            explicit_path: cfg.common_layer_path.as_deref().filter(|p| !p.is_empty()),
+            runtime: &cfg.lambda_runtime,
+            architecture: cfg.lambda_architecture.name(),
+        };
+        resolve_layer_code_with(source_root, &request, layers.builder, layers.tools)
+            .and_then(|code| code.plan(id))
+            .map_err(|e| RunError::Asset(format!("layer {id}: {e}")))
+    };
+    let common = core_layer("common")?;
+    let notifier = core_layer("notifier")?;
+    let cluster_config = read_cluster_config(source_root)?;
+    let lifecycle = read_lifecycle_scripts(source_root)?;
+    let jwt_request = LayerRequest {
+        id: "jwt",
+        recipe: "jwt",
+        explicit_path: cfg.jwt_layer_path.as_deref(),
+        runtime: &cfg.lambda_runtime,
+        architecture: cfg.lambda_architecture.name(),
+    };
+    let jwt = resolve_layer_code_with(source_root, &jwt_request, layers.builder, layers.tools)
+        .and_then(|code| code.plan("jwt"))
+        .map_err(|e| RunError::Asset(e.to_string()))?;
     Ok(Inputs {
-        now_ms: clock.now_ms(),
-        cluster_config: read_cluster_config(source_root)?,
-        lifecycle: read_lifecycle_scripts(source_root)?,
-        handlers: Handlers::load()?,
+        now_ms,
+        cluster_config,
+        lifecycle,
+        handlers,
+        layers: Layers {
+            common,
+            notifier,
+            jwt,
+        },
     })
 }
 
@@ -170,21 +244,41 @@ mod tests {
     }
 
     #[test]
-    fn plans_the_tree_files_and_the_clock() {
-        let inputs = plan(example_tree(), &FixedClock(42)).unwrap();
+    fn reads_the_tree_files_and_loads_distinct_handlers() {
+        let lifecycle = read_lifecycle_scripts(example_tree()).unwrap();
+        assert!(lifecycle.on_create.contains("<DATA_BUCKET_NAME>"));
+        assert!(lifecycle.on_start.starts_with("#!/bin/bash"));
+        let cluster = read_cluster_config(example_tree()).unwrap();
+        assert!(cluster.get("auto-scaling").is_some());
+        let handlers = Handlers::load().unwrap();
+        assert_ne!(handlers.sdk_call.hash(), handlers.bucket_deployment.hash());
+        assert_eq!(FixedClock(42).now_ms(), 42);
+    }
+
+    /// A whole plan of a tree with prebuilt layers: nothing is built, the clock is the one given.
+    #[test]
+    fn plans_a_tree_with_prebuilt_layers() {
+        use crate::mlspace::stacks::testing::{config, source_tree};
+        let tree = source_tree();
+        let tools = BuildTools::unavailable();
+        let layers = LayerTools {
+            builder: LayerBuilder::Local,
+            tools: &tools,
+        };
+        let inputs = plan(tree.path(), &config(""), &layers, &FixedClock(42)).unwrap();
         assert_eq!(inputs.now_ms, 42);
-        assert!(inputs.lifecycle.on_create.contains("<DATA_BUCKET_NAME>"));
-        assert!(inputs.lifecycle.on_start.starts_with("#!/bin/bash"));
-        assert!(inputs.cluster_config.get("auto-scaling").is_some());
-        assert_ne!(
-            inputs.handlers.sdk_call.hash(),
-            inputs.handlers.bucket_deployment.hash()
-        );
+        for layer in [
+            &inputs.layers.common,
+            &inputs.layers.notifier,
+            &inputs.layers.jwt,
+        ] {
+            assert!(matches!(layer, PlannedLayer::Given(_)), "{layer:?}");
+        }
     }
 
     #[test]
     fn missing_lifecycle_scripts_say_where_to_run_from() {
-        let err = plan(Path::new("/nonexistent/mlspace"), &SystemClock).unwrap_err();
+        let err = read_lifecycle_scripts(Path::new("/nonexistent/mlspace")).unwrap_err();
         let text = err.to_string();
         assert!(text.contains("lifecycle-create.sh"), "{text}");
         assert!(text.contains("run from its root"), "{text}");

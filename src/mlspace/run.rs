@@ -109,7 +109,7 @@ pub fn synth(
         Some(crate::cdk::outlock::OutLock::acquire(&outdir)?)
     };
     let _sweep = crate::cdk::cleanup::sweep_on_interrupt(&outdir);
-    let result = synth_into(project_dir, args, inv.context, &outdir);
+    let result = synth_into(project_dir, args, inv.context, &outdir, env);
     if result.is_err() {
         remove_stale_manifest(&outdir);
     }
@@ -178,6 +178,7 @@ fn synth_into(
     args: &SynthArgs,
     context: serde_json::Map<String, serde_json::Value>,
     outdir: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<SynthReport, RunError> {
     let mut loaded = crate::config::load(project_dir)?;
     crate::cdk::lookups::check_context(
@@ -195,7 +196,15 @@ fn synth_into(
         loaded.warnings.push(unsupported.warning());
     }
     let cfg = &loaded.config;
-    let inputs = super::plan::plan(project_dir, &super::plan::SystemClock)?;
+    let mut app = App::new(context);
+    // Hashing the large sources in the background overlaps with planning and building.
+    super::app::prefetch_assets(&mut app, project_dir);
+    let tools = crate::mlspace::layers::BuildTools::from_env(env);
+    let layers = super::plan::LayerTools {
+        builder: args.layer_builder.into(),
+        tools: &tools,
+    };
+    let inputs = super::plan::plan(project_dir, cfg, &layers, &super::plan::SystemClock)?;
     let ctx = Ctx {
         cfg,
         env: Environment {
@@ -203,10 +212,8 @@ fn synth_into(
             region: cfg.aws_region.clone(),
         },
         source_root: project_dir.to_path_buf(),
-        layer_builder: args.layer_builder,
         inputs: &inputs,
     };
-    let mut app = App::new(context);
     build(&mut app, &ctx)?;
     let assembly = synthesize(&mut app)?;
     write_assembly(outdir, &assembly)?;

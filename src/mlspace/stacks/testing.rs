@@ -13,7 +13,6 @@ use crate::cdk::{App, Environment, StackRef};
 use crate::config::Config;
 use crate::mlspace::app::Ctx;
 use crate::mlspace::plan::Inputs;
-use crate::mlspace::run::LayerBuilderArg;
 
 use super::iam::IamOutputs;
 use super::kms::KmsOutputs;
@@ -48,7 +47,6 @@ pub fn ctx(cfg: &Config) -> Ctx<'_> {
         },
         // Never read by the stacks these tests build.
         source_root: PathBuf::from("/nonexistent/mlspace"),
-        layer_builder: LayerBuilderArg::Local,
         inputs: &FAKE_INPUTS,
     }
 }

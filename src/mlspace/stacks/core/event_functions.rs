@@ -18,7 +18,14 @@ pub(super) fn s3_notifier(
     data_bucket: &Bucket,
 ) -> Result<NodeId, RunError> {
     let (ctx, cfg) = (f.ctx, f.ctx.cfg);
-    let notifier_layer = layer(app, f.stack, ctx, "common", Some("notifier"))?;
+    let notifier_layer = layer(
+        app,
+        f.stack,
+        ctx,
+        "common",
+        Some("notifier"),
+        &ctx.inputs.layers.notifier,
+    );
     let s3_notifier = f.add(app, FunctionSpec {
         id: "s3Notifier",
         name: "mls-lambda-s3-notifier",

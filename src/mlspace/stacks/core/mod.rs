@@ -62,7 +62,7 @@ pub fn build(
     let data_bucket = storage::data_bucket(app, scope, ctx, &inputs, access_logs.as_ref());
     deployments::example_notebooks(app, scope, ctx, &params, &data_bucket, &mut deployer)?;
 
-    let common_layer = layer(app, stack, ctx, "common", None)?;
+    let common_layer = layer(app, stack, ctx, "common", None, &ctx.inputs.layers.common);
     ssm_parameter(
         app,
         scope,
