@@ -1,7 +1,7 @@
 //! The MLSpace app: which stacks exist, in which order, what each gives the others.
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use crate::cdk::assets::{AssetOptions, AssetSource, PlannedAsset};
+use crate::cdk::assets::{AssetOptions, AssetSource};
 use crate::cdk::{App, Environment, StackRef};
 use crate::config::{Architecture, Config};
 use crate::constructs::lambda;
@@ -12,8 +12,6 @@ use super::stacks::{api_deployment, apis, core, iam, kms, sagemaker, vpc, web_ti
 pub struct Ctx<'a> {
     pub cfg: &'a Config,
     pub env: Environment,
-    /// The MLSpace source root (the current directory, as for the TS app).
-    pub source_root: PathBuf,
     /// What the stacks take from the world, resolved ahead by [`super::plan::plan`].
     pub inputs: &'a super::plan::Inputs,
 }
@@ -39,34 +37,15 @@ impl Ctx<'_> {
     pub fn bucket_name(&self, base: &str) -> String {
         format!("{base}-{}", self.cfg.aws_account)
     }
-    /// MLSpace's Lambda sources: one code asset, shared by every function.
-    pub fn lambda_source(&self) -> AssetSource {
-        AssetSource::Directory(self.source_root.join(LAMBDA_SOURCE_PATH))
-    }
-    /// The web app's build folder, deployed to the website bucket.
-    pub fn frontend_build(&self) -> PathBuf {
-        self.source_root.join(FRONTEND_BUILD_PATH)
-    }
 }
 
 /// Where MLSpace keeps its Lambda sources and the web app's build, below the source root.
 pub const LAMBDA_SOURCE_PATH: &str = "backend/src";
 pub const FRONTEND_BUILD_PATH: &str = "frontend/build";
 
-/// MLSpace's Lambda code asset, as every function uses it (fingerprinted once per synthesis).
-pub fn lambda_code(app: &mut App, ctx: &Ctx) -> Result<PlannedAsset, super::run::RunError> {
-    app.asset_plans
-        .plan(ctx.lambda_source(), &AssetOptions::default())
-        .map_err(|e| {
-            super::run::RunError::Asset(format!(
-                "MLSpace's Lambda code ({LAMBDA_SOURCE_PATH}): {e}"
-            ))
-        })
-}
-
 /// Starts fingerprinting the two large sources of the tree at `source_root` (the Lambda code and
-/// the web app's build) in the background, so that hashing them overlaps with planning and with
-/// building the stacks that come first (a second call for the same tree does nothing).
+/// the web app's build) in the background, so that hashing them overlaps with the rest of
+/// planning (`run` calls it before `plan::plan`, which takes the results).
 pub fn prefetch_assets(app: &mut App, source_root: &Path) {
     app.asset_plans.prefetch(
         AssetSource::Directory(source_root.join(LAMBDA_SOURCE_PATH)),
@@ -112,9 +91,9 @@ pub const API_STACKS: &[(&str, apis::ApiKind)] = &[
     ("mlspace-translate-apis", apis::ApiKind::Translate),
 ];
 
-/// Build every stack into `app`.
+/// Build every stack into `app`: a function of `ctx` (configuration and planned inputs) only;
+/// nothing is read from the world.
 pub fn build(app: &mut App, ctx: &Ctx) -> Result<(), super::run::RunError> {
-    prefetch_assets(app, &ctx.source_root);
     let tags = infrastructure_tags(ctx);
     let stack = |app: &mut App, id: &str, tagged: bool| -> StackRef {
         app.add_stack(

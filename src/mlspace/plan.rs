@@ -8,7 +8,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::Value as J;
 
-use crate::cdk::assets::{AssetOptions, AssetSource};
+use crate::cdk::assets::{AssetOptions, AssetSource, PlannedAsset, Planner};
 use crate::config::{Config, CLUSTER_CONFIG_FILE};
 use crate::constructs::handlers::{HandlerCode, HandlerKind};
 
@@ -62,6 +62,21 @@ pub struct Inputs {
     pub handlers: Handlers,
     /// The Lambda layers, found or built, and planned.
     pub layers: Layers,
+    /// The folders of the tree that become assets, fingerprinted.
+    pub assets: TreeAssets,
+}
+
+/// The folders of the MLSpace tree that the stacks publish, planned (fingerprinted).
+#[derive(Debug, Clone)]
+pub struct TreeAssets {
+    /// backend/src: one code asset shared by every MLSpace function.
+    pub lambda_code: PlannedAsset,
+    /// lib/config: deployed to the config bucket.
+    pub config_files: PlannedAsset,
+    /// The example notebooks, deployed to the data bucket.
+    pub example_notebooks: PlannedAsset,
+    /// frontend/build: the web app, deployed to the website bucket.
+    pub frontend_build: PlannedAsset,
 }
 
 /// MLSpace's three layers (the notifier layer is the common recipe under its own name).
@@ -128,8 +143,21 @@ impl Inputs {
                 notifier: fake_layer("notifier"),
                 jwt: fake_layer("jwt"),
             },
+            assets: TreeAssets {
+                lambda_code: fake_asset("handler.py"),
+                config_files: fake_asset("config.json"),
+                example_notebooks: fake_asset("example.ipynb"),
+                frontend_build: fake_asset("index.html"),
+            },
         }
     }
+}
+
+/// A folder of one small file, planned from memory.
+fn fake_asset(name: &str) -> PlannedAsset {
+    let files = vec![(name.to_string(), format!("test {name}\n").into_bytes())];
+    crate::cdk::assets::plan(AssetSource::Files(files), &AssetOptions::default())
+        .expect("an in-memory folder plans")
 }
 
 /// A layer of one small file, planned from memory (a test stand-in: not a real layer layout).
@@ -149,9 +177,30 @@ pub fn plan(
     cfg: &Config,
     layers: &LayerTools,
     clock: &dyn Clock,
+    planner: &mut Planner,
 ) -> Result<Inputs, RunError> {
     let now_ms = clock.now_ms();
     let handlers = Handlers::load()?;
+    let mut tree_asset = |rel: &str, what: &str| {
+        let path = source_root.join(rel);
+        // A zip is published as it is, a folder zipped (as `Source.asset` does).
+        let source = if path.is_file() {
+            AssetSource::File(path)
+        } else {
+            AssetSource::Directory(path)
+        };
+        planner
+            .plan(source, &AssetOptions::default())
+            .map_err(|e| RunError::Asset(format!("{what}{e}")))
+    };
+    let config_files = tree_asset(
+        super::stacks::core::CONFIG_FILES,
+        "mlspace-core MLSpaceConfigDeployment: ",
+    )?;
+    let example_notebooks = tree_asset(
+        super::stacks::core::EXAMPLE_NOTEBOOKS,
+        "mlspace-core MLSpaceExampleDataDeployment: ",
+    )?;
     let core_layer = |id: &str| {
         let request = LayerRequest {
             id,
@@ -165,6 +214,17 @@ pub fn plan(
             .map_err(|e| RunError::Asset(format!("layer {id}: {e}")))
     };
     let common = core_layer("common")?;
+    let lambda_code = planner
+        .plan(
+            AssetSource::Directory(source_root.join(super::app::LAMBDA_SOURCE_PATH)),
+            &AssetOptions::default(),
+        )
+        .map_err(|e| {
+            RunError::Asset(format!(
+                "MLSpace's Lambda code ({}): {e}",
+                super::app::LAMBDA_SOURCE_PATH
+            ))
+        })?;
     let notifier = core_layer("notifier")?;
     let cluster_config = read_cluster_config(source_root)?;
     let lifecycle = read_lifecycle_scripts(source_root)?;
@@ -178,6 +238,16 @@ pub fn plan(
     let jwt = resolve_layer_code_with(source_root, &jwt_request, layers.builder, layers.tools)
         .and_then(|code| code.plan("jwt"))
         .map_err(|e| RunError::Asset(e.to_string()))?;
+    let build = source_root.join(super::app::FRONTEND_BUILD_PATH);
+    if !build.is_dir() {
+        return Err(RunError::Asset(format!(
+            "{} is not a folder: the web app is deployed from its build; build it first (in frontend/: `npm install` and `npm run build`)",
+            build.display()
+        )));
+    }
+    let frontend_build = planner
+        .plan(AssetSource::Directory(build), &AssetOptions::default())
+        .map_err(|e| RunError::Asset(e.to_string()))?;
     Ok(Inputs {
         now_ms,
         cluster_config,
@@ -187,6 +257,12 @@ pub fn plan(
             common,
             notifier,
             jwt,
+        },
+        assets: TreeAssets {
+            lambda_code,
+            config_files,
+            example_notebooks,
+            frontend_build,
         },
     })
 }
@@ -265,7 +341,15 @@ mod tests {
             builder: LayerBuilder::Local,
             tools: &tools,
         };
-        let inputs = plan(tree.path(), &config(""), &layers, &FixedClock(42)).unwrap();
+        let mut planner = Planner::default();
+        let inputs = plan(
+            tree.path(),
+            &config(""),
+            &layers,
+            &FixedClock(42),
+            &mut planner,
+        )
+        .unwrap();
         assert_eq!(inputs.now_ms, 42);
         for layer in [
             &inputs.layers.common,

@@ -204,14 +204,19 @@ fn synth_into(
         builder: args.layer_builder.into(),
         tools: &tools,
     };
-    let inputs = super::plan::plan(project_dir, cfg, &layers, &super::plan::SystemClock)?;
+    let inputs = super::plan::plan(
+        project_dir,
+        cfg,
+        &layers,
+        &super::plan::SystemClock,
+        &mut app.asset_plans,
+    )?;
     let ctx = Ctx {
         cfg,
         env: Environment {
             account: cfg.aws_account.clone(),
             region: cfg.aws_region.clone(),
         },
-        source_root: project_dir.to_path_buf(),
         inputs: &inputs,
     };
     build(&mut app, &ctx)?;

@@ -10,7 +10,6 @@ use crate::constructs::assets::{add_asset_metadata, register};
 use crate::map;
 use crate::mlspace::app::Ctx;
 use crate::mlspace::layers::{planned_lambda_layer, LambdaLayerProps, PlannedLayer};
-use crate::mlspace::run::RunError;
 
 use super::CoreInputs;
 
@@ -23,18 +22,13 @@ pub struct FunctionDefaults {
 }
 
 impl FunctionDefaults {
-    pub fn new(
-        app: &mut App,
-        ctx: &Ctx,
-        inputs: &CoreInputs,
-    ) -> Result<FunctionDefaults, RunError> {
-        let code = crate::mlspace::app::lambda_code(app, ctx)?;
-        Ok(FunctionDefaults {
-            code,
+    pub fn new(ctx: &Ctx, inputs: &CoreInputs) -> FunctionDefaults {
+        FunctionDefaults {
+            code: ctx.inputs.assets.lambda_code.clone(),
             role_arn: inputs.iam.app_role_arn.clone(),
             subnet_ids: inputs.vpc.lambda_subnet_ids.clone(),
             security_group_ids: vec![inputs.vpc.security_group_id.clone()],
-        })
+        }
     }
 }
 

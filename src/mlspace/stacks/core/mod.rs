@@ -73,7 +73,7 @@ pub fn build(
     let functions = SystemFunctions {
         stack,
         ctx,
-        defaults: FunctionDefaults::new(app, ctx, &inputs)?,
+        defaults: FunctionDefaults::new(ctx, &inputs),
         common_layer,
     };
     let on_deploy = on_deploy::functions(app, &functions, iam);

@@ -48,7 +48,7 @@ pub(super) fn function(
     let idp_endpoint = (!cfg.idp_endpoint_ssm_param.is_empty())
         .then(|| string_parameter_value(app, stack, &cfg.idp_endpoint_ssm_param));
 
-    let code = crate::mlspace::app::lambda_code(app, ctx)?;
+    let code = ctx.inputs.assets.lambda_code.clone();
     let function = lambda::function(
         app,
         stack.node,

@@ -49,13 +49,6 @@ pub(super) fn deploy(
     website_bucket: &str,
 ) -> Result<NodeId, RunError> {
     let asset_err = |e: crate::cdk::assets::AssetError| RunError::Asset(e.to_string());
-    let build = ctx.frontend_build();
-    if !build.is_dir() {
-        return Err(RunError::Asset(format!(
-            "{} is not a folder: the web app is deployed from its build; build it first (in frontend/: `npm install` and `npm run build`)",
-            build.display()
-        )));
-    }
     let api_url = api.url(app).expect("the web tier API has a stage");
     let env = env_js(ctx, api_url, idp_endpoint);
 
@@ -75,7 +68,7 @@ pub(super) fn deploy(
         "MLSpaceFrontEndDeployment",
         BucketDeploymentProps {
             sources: vec![
-                Source::Asset(ctx.frontend_build()),
+                Source::Asset(ctx.inputs.assets.frontend_build.clone()),
                 Source::Data {
                     object_key: ENV_JS.into(),
                     data: env,
