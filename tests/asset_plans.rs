@@ -7,11 +7,9 @@ mod common;
 use mlspace_cdk::cdk::assets::{plan, AssetOptions, AssetSource};
 use mlspace_cdk::cdk::toolkit::invocation;
 use mlspace_cdk::cdk::App;
-use mlspace_cdk::mlspace::app::{
-    build, prefetch_assets, Ctx, FRONTEND_BUILD_PATH, LAMBDA_SOURCE_PATH,
-};
+use mlspace_cdk::mlspace::app::{build, Ctx, FRONTEND_BUILD_PATH, LAMBDA_SOURCE_PATH};
 use mlspace_cdk::mlspace::layers::{BuildTools, LayerBuilder};
-use mlspace_cdk::mlspace::plan::{plan as plan_inputs, FixedClock, LayerTools};
+use mlspace_cdk::mlspace::plan::{plan as plan_inputs, prefetch, FixedClock, LayerTools};
 
 #[test]
 fn large_sources_are_fingerprinted_once_ahead_of_their_stacks() {
@@ -19,7 +17,7 @@ fn large_sources_are_fingerprinted_once_ahead_of_their_stacks() {
     let loaded = mlspace_cdk::config::load(tree.path()).unwrap();
     let context = invocation(tree.path(), None, &|_| None).unwrap().context;
     let mut app = App::new(context);
-    prefetch_assets(&mut app, tree.path());
+    prefetch(&mut app.asset_plans, tree.path());
     let tools = BuildTools::unavailable();
     let layers = LayerTools {
         builder: LayerBuilder::Local,

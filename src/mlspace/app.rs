@@ -1,7 +1,5 @@
 //! The MLSpace app: which stacks exist, in which order, what each gives the others.
-use std::path::Path;
 
-use crate::cdk::assets::{AssetOptions, AssetSource};
 use crate::cdk::{App, Environment, StackRef};
 use crate::config::{Architecture, Config};
 use crate::constructs::lambda;
@@ -42,21 +40,6 @@ impl Ctx<'_> {
 /// Where MLSpace keeps its Lambda sources and the web app's build, below the source root.
 pub const LAMBDA_SOURCE_PATH: &str = "backend/src";
 pub const FRONTEND_BUILD_PATH: &str = "frontend/build";
-
-/// Starts fingerprinting the two large sources of the tree at `source_root` (the Lambda code and
-/// the web app's build) in the background, so that hashing them overlaps with the rest of
-/// planning (`run` calls it before `plan::plan`, which takes the results).
-pub fn prefetch_assets(app: &mut App, source_root: &Path) {
-    app.asset_plans.prefetch(
-        AssetSource::Directory(source_root.join(LAMBDA_SOURCE_PATH)),
-        &AssetOptions::default(),
-    );
-    let frontend = source_root.join(FRONTEND_BUILD_PATH);
-    if frontend.is_dir() {
-        app.asset_plans
-            .prefetch(AssetSource::Directory(frontend), &AssetOptions::default());
-    }
-}
 
 /// Tags for cost reporting that MLSpace puts on every stack but the VPC and API deployment
 /// stacks; none in the isolated regions, which do not support them everywhere.

@@ -168,6 +168,20 @@ fn fake_layer(name: &str) -> PlannedLayer {
     PlannedLayer::Given(planned)
 }
 
+/// Starts fingerprinting the two large sources of the tree at `source_root` (the Lambda code and
+/// the web app's build) in the background, so that hashing them overlaps with the rest of
+/// planning; [`plan`] then takes the results from `planner`.
+pub fn prefetch(planner: &mut Planner, source_root: &Path) {
+    planner.prefetch(
+        AssetSource::Directory(source_root.join(super::app::LAMBDA_SOURCE_PATH)),
+        &AssetOptions::default(),
+    );
+    let frontend = source_root.join(super::app::FRONTEND_BUILD_PATH);
+    if frontend.is_dir() {
+        planner.prefetch(AssetSource::Directory(frontend), &AssetOptions::default());
+    }
+}
+
 /// Resolves every input of the build: finds or builds the layers, reads the files of the
 /// MLSpace tree at `source_root` that the stacks use and takes the synthesis time from `clock`.
 /// compat: in the order the TS app meets them (core's layers, cluster-config.json, the

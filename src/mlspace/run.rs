@@ -210,7 +210,7 @@ fn synth_into(
     let cfg = &loaded.config;
     let mut app = App::new(context);
     // Hashing the large sources in the background overlaps with planning and building.
-    super::app::prefetch_assets(&mut app, project_dir);
+    super::plan::prefetch(&mut app.asset_plans, project_dir);
     let tools = crate::mlspace::layers::BuildTools::from_env(env);
     let layers = super::plan::LayerTools {
         builder: args.layer_builder.into(),
