@@ -183,9 +183,12 @@ pub fn prefetch(planner: &mut Planner, source_root: &Path) {
 }
 
 /// Resolves every input of the build: finds or builds the layers, reads the files of the
-/// MLSpace tree at `source_root` that the stacks use and takes the synthesis time from `clock`.
-/// compat: in the order the TS app meets them (core's layers, cluster-config.json, the
-/// lifecycle scripts, the JWT layer), so that the first failure is the one it reports.
+/// MLSpace tree at `source_root` that the stacks use, fingerprints its folders that become
+/// assets and takes the synthesis time from `clock`.
+/// compat: in the order the stacks met them when they read while building (the config files,
+/// the example notebooks, the common layer, the Lambda code, the notifier layer,
+/// cluster-config.json, the lifecycle scripts, the JWT layer, the web app's build), so that the
+/// first failure reported is the same.
 pub fn plan(
     source_root: &Path,
     cfg: &Config,
@@ -195,73 +198,25 @@ pub fn plan(
 ) -> Result<Inputs, RunError> {
     let now_ms = clock.now_ms();
     let handlers = Handlers::load()?;
-    let mut tree_asset = |rel: &str, what: &str| {
-        let path = source_root.join(rel);
-        // A zip is published as it is, a folder zipped (as `Source.asset` does).
-        let source = if path.is_file() {
-            AssetSource::File(path)
-        } else {
-            AssetSource::Directory(path)
-        };
-        planner
-            .plan(source, &AssetOptions::default())
-            .map_err(|e| RunError::Asset(format!("{what}{e}")))
-    };
     let config_files = tree_asset(
+        planner,
+        source_root,
         super::stacks::core::CONFIG_FILES,
         "mlspace-core MLSpaceConfigDeployment: ",
     )?;
     let example_notebooks = tree_asset(
+        planner,
+        source_root,
         super::stacks::core::EXAMPLE_NOTEBOOKS,
         "mlspace-core MLSpaceExampleDataDeployment: ",
     )?;
-    let core_layer = |id: &str| {
-        let request = LayerRequest {
-            id,
-            recipe: "common",
-            explicit_path: cfg.common_layer_path.as_deref().filter(|p| !p.is_empty()),
-            runtime: &cfg.lambda_runtime,
-            architecture: cfg.lambda_architecture.name(),
-        };
-        resolve_layer_code_with(source_root, &request, layers.builder, layers.tools)
-            .and_then(|code| code.plan(id))
-            .map_err(|e| RunError::Asset(format!("layer {id}: {e}")))
-    };
-    let common = core_layer("common")?;
-    let lambda_code = planner
-        .plan(
-            AssetSource::Directory(source_root.join(super::app::LAMBDA_SOURCE_PATH)),
-            &AssetOptions::default(),
-        )
-        .map_err(|e| {
-            RunError::Asset(format!(
-                "MLSpace's Lambda code ({}): {e}",
-                super::app::LAMBDA_SOURCE_PATH
-            ))
-        })?;
-    let notifier = core_layer("notifier")?;
+    let common = core_layer(source_root, cfg, layers, "common")?;
+    let lambda_code = lambda_code(planner, source_root)?;
+    let notifier = core_layer(source_root, cfg, layers, "notifier")?;
     let cluster_config = read_cluster_config(source_root)?;
     let lifecycle = read_lifecycle_scripts(source_root)?;
-    let jwt_request = LayerRequest {
-        id: "jwt",
-        recipe: "jwt",
-        explicit_path: cfg.jwt_layer_path.as_deref(),
-        runtime: &cfg.lambda_runtime,
-        architecture: cfg.lambda_architecture.name(),
-    };
-    let jwt = resolve_layer_code_with(source_root, &jwt_request, layers.builder, layers.tools)
-        .and_then(|code| code.plan("jwt"))
-        .map_err(|e| RunError::Asset(e.to_string()))?;
-    let build = source_root.join(super::app::FRONTEND_BUILD_PATH);
-    if !build.is_dir() {
-        return Err(RunError::Asset(format!(
-            "{} is not a folder: the web app is deployed from its build; build it first (in frontend/: `npm install` and `npm run build`)",
-            build.display()
-        )));
-    }
-    let frontend_build = planner
-        .plan(AssetSource::Directory(build), &AssetOptions::default())
-        .map_err(|e| RunError::Asset(e.to_string()))?;
+    let jwt = jwt_layer(source_root, cfg, layers)?;
+    let frontend_build = frontend_build(planner, source_root)?;
     Ok(Inputs {
         now_ms,
         cluster_config,
@@ -279,6 +234,83 @@ pub fn plan(
             frontend_build,
         },
     })
+}
+
+/// A file or folder of the tree as `Source.asset` takes it: a zip is published as it is, a
+/// folder zipped. `what` prefixes the error.
+fn tree_asset(
+    planner: &mut Planner,
+    root: &Path,
+    rel: &str,
+    what: &str,
+) -> Result<PlannedAsset, RunError> {
+    let path = root.join(rel);
+    let source = if path.is_file() {
+        AssetSource::File(path)
+    } else {
+        AssetSource::Directory(path)
+    };
+    planner
+        .plan(source, &AssetOptions::default())
+        .map_err(|e| RunError::Asset(format!("{what}{e}")))
+}
+
+/// MLSpace's Lambda code: one asset shared by every function (from the prefetch).
+fn lambda_code(planner: &mut Planner, root: &Path) -> Result<PlannedAsset, RunError> {
+    let path = super::app::LAMBDA_SOURCE_PATH;
+    planner
+        .plan(
+            AssetSource::Directory(root.join(path)),
+            &AssetOptions::default(),
+        )
+        .map_err(|e| RunError::Asset(format!("MLSpace's Lambda code ({path}): {e}")))
+}
+
+/// The web app's build, which must exist (from the prefetch).
+fn frontend_build(planner: &mut Planner, root: &Path) -> Result<PlannedAsset, RunError> {
+    let build = root.join(super::app::FRONTEND_BUILD_PATH);
+    if !build.is_dir() {
+        return Err(RunError::Asset(format!(
+            "{} is not a folder: the web app is deployed from its build; build it first (in frontend/: `npm install` and `npm run build`)",
+            build.display()
+        )));
+    }
+    planner
+        .plan(AssetSource::Directory(build), &AssetOptions::default())
+        .map_err(|e| RunError::Asset(e.to_string()))
+}
+
+/// A layer of mlspace-core (`common` or `notifier`): the common recipe, COMMON_LAYER_PATH.
+fn core_layer(
+    root: &Path,
+    cfg: &Config,
+    layers: &LayerTools,
+    id: &str,
+) -> Result<PlannedLayer, RunError> {
+    let request = LayerRequest {
+        id,
+        recipe: "common",
+        explicit_path: cfg.common_layer_path.as_deref().filter(|p| !p.is_empty()),
+        runtime: &cfg.lambda_runtime,
+        architecture: cfg.lambda_architecture.name(),
+    };
+    resolve_layer_code_with(root, &request, layers.builder, layers.tools)
+        .and_then(|code| code.plan(id))
+        .map_err(|e| RunError::Asset(format!("layer {id}: {e}")))
+}
+
+/// The web tier's JWT layer: the jwt recipe, JWT_LAYER_PATH.
+fn jwt_layer(root: &Path, cfg: &Config, layers: &LayerTools) -> Result<PlannedLayer, RunError> {
+    let request = LayerRequest {
+        id: "jwt",
+        recipe: "jwt",
+        explicit_path: cfg.jwt_layer_path.as_deref(),
+        runtime: &cfg.lambda_runtime,
+        architecture: cfg.lambda_architecture.name(),
+    };
+    resolve_layer_code_with(root, &request, layers.builder, layers.tools)
+        .and_then(|code| code.plan("jwt"))
+        .map_err(|e| RunError::Asset(e.to_string()))
 }
 
 /// Reads `<root>/lib/resources/config/cluster-config.json`, or the defaults when it is absent.
