@@ -451,6 +451,38 @@ fn two_cold_synths_write_the_same_out_dir() {
     assert!(!tree.path().join("build/layer-cache").exists());
 }
 
+/// With the clock pinned, two synths write the same out dir byte for byte: nothing is masked.
+/// (In process, where the clock can be given; the tests above run the binary, whose clock
+/// cannot be pinned from outside, and so mask the synthesis time.)
+#[test]
+fn two_synths_with_a_pinned_clock_write_the_same_bytes_unmasked() {
+    use mlspace_cdk::mlspace::plan::FixedClock;
+    use mlspace_cdk::mlspace::run::{synth_with_clock, LayerBuilderArg, SynthArgs};
+    let tree = example_tree(None);
+    let outs = tempfile::tempdir().unwrap();
+    let clock = FixedClock(1_780_315_200_000);
+    let mut trees = Vec::new();
+    for name in ["a", "b"] {
+        let args = SynthArgs {
+            output: Some(outs.path().join(name)),
+            layer_builder: LayerBuilderArg::Local,
+            ..SynthArgs::default()
+        };
+        synth_with_clock(tree.path(), &args, &|_| None, &clock).unwrap();
+        trees.push(read_tree(&outs.path().join(name)));
+    }
+    assert!(
+        trees[0].keys().any(|k| k.starts_with("asset.")),
+        "no staged asset to compare"
+    );
+    let api = text_of(&trees[0], "mlspace-api-deployment.template.json").unwrap();
+    assert!(
+        api.contains("ApiDeployment1780315200000"),
+        "the pinned time"
+    );
+    assert_same(&trees[0], &trees[1], "two synths with a pinned clock");
+}
+
 #[test]
 fn the_cdk_cli_writes_what_the_binary_writes() {
     let Some(cli) = require_cdk_cli() else { return };

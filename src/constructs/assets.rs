@@ -110,8 +110,9 @@ pub fn add_asset_metadata(resource: &mut Resource, location: &AssetLocation, pro
         .insert("aws:asset:property".into(), property.into());
 }
 
-/// Files compiled into the binary, written to a fresh temporary directory so that they can be
-/// fingerprinted and staged like any directory asset (the hash depends only on names and bytes).
+/// Files compiled into the binary, written to a fresh temporary directory (tests: the same files
+/// planned from disk and from memory must hash alike).
+#[cfg(test)]
 pub fn embedded_directory(files: &[(&str, &[u8])]) -> std::io::Result<tempfile::TempDir> {
     let dir = tempfile::tempdir()?;
     for (name, bytes) in files {

@@ -3,15 +3,13 @@
 //!
 //! compat: aws-cdk-lib gives the handler the AWS CLI layer; ours needs no AWS CLI, so there is
 //! no `AwsCliLayer` (a declared deviation, see tests/parity/deviations.json).
-use std::path::PathBuf;
-
 use crate::cdk::app::props;
-use crate::cdk::assets::{AssetError, AssetOptions, AssetSource};
+use crate::cdk::assets::{AssetError, AssetOptions, AssetSource, PlannedAsset};
 use crate::cdk::{concat, App, Map, NodeId, Pseudo, RemovalPolicy, Resource, Value};
 use crate::constructs::iam::{self, RoleRef, Statement};
 use crate::map;
 
-use super::assets::{add_asset, add_asset_metadata};
+use super::assets::{add_asset, add_asset_metadata, register};
 use super::custom_resources::mark_singleton;
 use super::handlers::{HandlerCode, HANDLER_ENTRY, HANDLER_RUNTIME};
 use super::names::singleton_id;
@@ -35,8 +33,9 @@ pub enum Source {
     /// `Source.data(objectKey, data)`: one text file; each deploy-time part of `data` (a string
     /// or a `concat` of strings and deploy-time values) becomes a marker.
     Data { object_key: String, data: Value },
-    /// `Source.asset(path)`: a directory (or zip) from the source tree.
-    Asset(PathBuf),
+    /// `Source.asset(path)`: a directory (or zip) from the source tree, planned (fingerprinted)
+    /// ahead of building.
+    Asset(PlannedAsset),
 }
 
 /// Where the files go.
@@ -232,9 +231,15 @@ impl DeploymentHandler {
 
 /// How a source lands in the custom resource: its asset and its markers.
 struct BoundSource {
-    source: AssetSource,
+    source: Bound,
     markers: Option<Map>,
     markers_config: Option<Value>,
+}
+
+/// A source's asset: to be planned (in-memory data) or planned ahead.
+enum Bound {
+    Plan(AssetSource),
+    Planned(PlannedAsset),
 }
 
 fn bind(source: &Source) -> BoundSource {
@@ -242,10 +247,10 @@ fn bind(source: &Source) -> BoundSource {
         Source::JsonData { object_key, value } => {
             let (text, markers) = render_json_data(value);
             BoundSource {
-                source: AssetSource::Data {
+                source: Bound::Plan(AssetSource::Data {
                     file_name: object_key.clone(),
                     contents: text.into_bytes(),
-                },
+                }),
                 markers: Some(markers),
                 // compat: `jsonData` always passes a (here empty) markers config.
                 markers_config: Some(map! {}),
@@ -254,20 +259,16 @@ fn bind(source: &Source) -> BoundSource {
         Source::Data { object_key, data } => {
             let (text, markers) = render_data(data);
             BoundSource {
-                source: AssetSource::Data {
+                source: Bound::Plan(AssetSource::Data {
                     file_name: object_key.clone(),
                     contents: text.into_bytes(),
-                },
+                }),
                 markers: Some(markers),
                 markers_config: None,
             }
         }
-        Source::Asset(path) => BoundSource {
-            source: if path.is_file() {
-                AssetSource::File(path.clone())
-            } else {
-                AssetSource::Directory(path.clone())
-            },
+        Source::Asset(planned) => BoundSource {
+            source: Bound::Planned(planned.clone()),
             markers: None,
             markers_config: None,
         },
@@ -358,14 +359,17 @@ fn add_sources(
             app.tree.path_below_stack(deployment).join("/")
         );
         let bound = bind(source);
-        let location = add_asset(
-            app,
-            stack,
-            &display_name,
-            bound.source,
-            &AssetOptions::default(),
-            None,
-        )?;
+        let location = match bound.source {
+            Bound::Plan(source) => add_asset(
+                app,
+                stack,
+                &display_name,
+                source,
+                &AssetOptions::default(),
+                None,
+            )?,
+            Bound::Planned(planned) => register(app, stack, &display_name, planned, None),
+        };
         app.construct(deployment, &asset_id);
         iam::add_to_principal_policy(
             app,

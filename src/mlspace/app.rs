@@ -1,20 +1,17 @@
 //! The MLSpace app: which stacks exist, in which order, what each gives the others.
-use std::path::PathBuf;
 
-use crate::cdk::assets::{AssetOptions, AssetSource, PlannedAsset};
 use crate::cdk::{App, Environment, StackRef};
 use crate::config::{Architecture, Config};
 use crate::constructs::lambda;
 
 use super::stacks::{api_deployment, apis, core, iam, kms, sagemaker, vpc, web_tier};
 
-/// What every stack builder gets: the configuration and where it deploys.
+/// What every stack builder gets: the configuration, where it deploys and the planned inputs.
 pub struct Ctx<'a> {
     pub cfg: &'a Config,
     pub env: Environment,
-    /// The MLSpace source root (the current directory, as for the TS app).
-    pub source_root: PathBuf,
-    pub layer_builder: super::run::LayerBuilderArg,
+    /// What the stacks take from the world, resolved ahead by [`super::plan::plan`].
+    pub inputs: &'a super::plan::Inputs,
 }
 
 impl Ctx<'_> {
@@ -38,42 +35,11 @@ impl Ctx<'_> {
     pub fn bucket_name(&self, base: &str) -> String {
         format!("{base}-{}", self.cfg.aws_account)
     }
-    /// MLSpace's Lambda sources: one code asset, shared by every function.
-    pub fn lambda_source(&self) -> AssetSource {
-        AssetSource::Directory(self.source_root.join(LAMBDA_SOURCE_PATH))
-    }
-    /// The web app's build folder, deployed to the website bucket.
-    pub fn frontend_build(&self) -> PathBuf {
-        self.source_root.join(FRONTEND_BUILD_PATH)
-    }
 }
 
 /// Where MLSpace keeps its Lambda sources and the web app's build, below the source root.
 pub const LAMBDA_SOURCE_PATH: &str = "backend/src";
 pub const FRONTEND_BUILD_PATH: &str = "frontend/build";
-
-/// MLSpace's Lambda code asset, as every function uses it (fingerprinted once per synthesis).
-pub fn lambda_code(app: &mut App, ctx: &Ctx) -> Result<PlannedAsset, super::run::RunError> {
-    app.asset_plans
-        .plan(ctx.lambda_source(), &AssetOptions::default())
-        .map_err(|e| {
-            super::run::RunError::Asset(format!(
-                "MLSpace's Lambda code ({LAMBDA_SOURCE_PATH}): {e}"
-            ))
-        })
-}
-
-/// Starts fingerprinting the two large sources (the Lambda code and the web app's build) in the
-/// background, so that hashing them overlaps with building the stacks that come first.
-fn prefetch_assets(app: &mut App, ctx: &Ctx) {
-    app.asset_plans
-        .prefetch(ctx.lambda_source(), &AssetOptions::default());
-    let frontend = ctx.frontend_build();
-    if frontend.is_dir() {
-        app.asset_plans
-            .prefetch(AssetSource::Directory(frontend), &AssetOptions::default());
-    }
-}
 
 /// Tags for cost reporting that MLSpace puts on every stack but the VPC and API deployment
 /// stacks; none in the isolated regions, which do not support them everywhere.
@@ -108,9 +74,9 @@ pub const API_STACKS: &[(&str, apis::ApiKind)] = &[
     ("mlspace-translate-apis", apis::ApiKind::Translate),
 ];
 
-/// Build every stack into `app`.
+/// Build every stack into `app`: a function of `ctx` (configuration and planned inputs) only;
+/// nothing is read from the world.
 pub fn build(app: &mut App, ctx: &Ctx) -> Result<(), super::run::RunError> {
-    prefetch_assets(app, ctx);
     let tags = infrastructure_tags(ctx);
     let stack = |app: &mut App, id: &str, tagged: bool| -> StackRef {
         app.add_stack(
@@ -137,7 +103,7 @@ pub fn build(app: &mut App, ctx: &Ctx) -> Result<(), super::run::RunError> {
     app.add_dependency(core_stack, vpc_stack);
 
     let sagemaker_stack = stack(app, "mlspace-sagemaker", true);
-    sagemaker::build(app, sagemaker_stack, ctx)?;
+    sagemaker::build(app, sagemaker_stack, ctx);
 
     let web_stack = stack(app, "mlspace-web-tier", true);
     let web = web_tier::build(app, web_stack, ctx, &vpc, &iam)?;
@@ -166,7 +132,7 @@ pub fn build(app: &mut App, ctx: &Ctx) -> Result<(), super::run::RunError> {
     }
 
     let deployment_stack = stack(app, "mlspace-api-deployment", false);
-    api_deployment::build(app, deployment_stack, &web);
+    api_deployment::build(app, deployment_stack, ctx, &web);
     for s in api_stacks {
         app.add_dependency(s, core_stack);
         app.add_dependency(s, iam_stack);
@@ -200,26 +166,6 @@ mod tests {
         expected.extend(super::API_STACKS.iter().map(|(id, _)| *id));
         expected.sort();
         assert_eq!(names, expected);
-    }
-
-    /// The sagemaker stack (its module reads the lifecycle scripts from the tree while it
-    /// builds, so it is tested through the whole app).
-    #[test]
-    fn sagemaker_holds_the_notebook_lifecycle_config() {
-        let templates = app_templates(r#""MLSPACE_LIFECYCLE_CONFIG_NAME": "test-lifecycle""#);
-        let t = &templates["mlspace-sagemaker"];
-        let configs = resources(t, "AWS::SageMaker::NotebookInstanceLifecycleConfig");
-        assert_eq!(configs.len(), 1);
-        let p = &configs.values().next().unwrap()["Properties"];
-        assert_eq!(p["NotebookInstanceLifecycleConfigName"], "test-lifecycle");
-        // The tree's scripts, with the data bucket of this deployment put in.
-        let on_create = p["OnCreate"][0]["Content"]["Fn::Base64"].as_str().unwrap();
-        assert!(
-            on_create.contains("s3://mlspace-data-123456789012/"),
-            "{on_create}"
-        );
-        let on_start = p["OnStart"][0]["Content"]["Fn::Base64"].as_str().unwrap();
-        assert!(on_start.starts_with("#!/bin/bash"), "{on_start}");
     }
 
     #[test]

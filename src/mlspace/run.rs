@@ -93,6 +93,17 @@ pub fn synth(
     args: &SynthArgs,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<SynthReport, RunError> {
+    synth_with_clock(cwd, args, env, &super::plan::SystemClock)
+}
+
+/// [`synth`] with the synthesis time taken from `clock` (tests pin it with
+/// [`super::plan::FixedClock`]).
+pub fn synth_with_clock(
+    cwd: &Path,
+    args: &SynthArgs,
+    env: &dyn Fn(&str) -> Option<String>,
+    clock: &dyn super::plan::Clock,
+) -> Result<SynthReport, RunError> {
     let project_dir = match &args.source_root {
         Some(root) => cwd.join(root),
         None => cwd.to_path_buf(),
@@ -109,7 +120,7 @@ pub fn synth(
         Some(crate::cdk::outlock::OutLock::acquire(&outdir)?)
     };
     let _sweep = crate::cdk::cleanup::sweep_on_interrupt(&outdir);
-    let result = synth_into(project_dir, args, inv.context, &outdir);
+    let result = synth_into(project_dir, args, inv.context, &outdir, env, clock);
     if result.is_err() {
         remove_stale_manifest(&outdir);
     }
@@ -178,6 +189,8 @@ fn synth_into(
     args: &SynthArgs,
     context: serde_json::Map<String, serde_json::Value>,
     outdir: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+    clock: &dyn super::plan::Clock,
 ) -> Result<SynthReport, RunError> {
     let mut loaded = crate::config::load(project_dir)?;
     crate::cdk::lookups::check_context(
@@ -195,16 +208,23 @@ fn synth_into(
         loaded.warnings.push(unsupported.warning());
     }
     let cfg = &loaded.config;
+    let mut app = App::new(context);
+    // Hashing the large sources in the background overlaps with planning and building.
+    super::plan::prefetch(&mut app.asset_plans, project_dir);
+    let tools = crate::mlspace::layers::BuildTools::from_env(env);
+    let layers = super::plan::LayerTools {
+        builder: args.layer_builder.into(),
+        tools: &tools,
+    };
+    let inputs = super::plan::plan(project_dir, cfg, &layers, clock, &mut app.asset_plans)?;
     let ctx = Ctx {
         cfg,
         env: Environment {
             account: cfg.aws_account.clone(),
             region: cfg.aws_region.clone(),
         },
-        source_root: project_dir.to_path_buf(),
-        layer_builder: args.layer_builder,
+        inputs: &inputs,
     };
-    let mut app = App::new(context);
     build(&mut app, &ctx)?;
     let assembly = synthesize(&mut app)?;
     write_assembly(outdir, &assembly)?;

@@ -33,9 +33,9 @@ impl BuildTools {
         }
     }
 
-    /// `docker` and `python3`, or `$MLSPACE_DOCKER` and `$MLSPACE_PYTHON`.
-    pub fn from_env() -> Self {
-        let var = |name, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_string());
+    /// `docker` and `python3`, or `$MLSPACE_DOCKER` and `$MLSPACE_PYTHON` as `env` gives them.
+    pub fn from_env(env: &dyn Fn(&str) -> Option<String>) -> Self {
+        let var = |name, default: &str| env(name).unwrap_or_else(|| default.to_string());
         Self::new(
             var("MLSPACE_DOCKER", "docker"),
             var("MLSPACE_PYTHON", "python3"),

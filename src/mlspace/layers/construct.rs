@@ -7,12 +7,11 @@
 //!   version reads from the assets bucket: its `Content` is the bucket and key, with no asset
 //!   metadata, and the bucket construct carries a warning that the object has no version.
 
-use crate::cdk::assets::{plan, AssetOptions};
 use crate::cdk::{App, NodeId};
 use crate::constructs::assets::register;
 use crate::constructs::lambda::{self, Code, LayerProps, LayerRef};
 
-use super::{LayerCode, LayerError};
+use super::{LayerCode, LayerError, PlannedLayer};
 
 /// The acknowledgement id of the warning on a layer read from the bucket (aws-cdk-lib's id,
 /// so that an acknowledgement written for the TypeScript app still applies).
@@ -32,24 +31,29 @@ pub struct LambdaLayerProps<'a> {
 }
 
 /// Adds the layer construct and its layer version under `scope`; returns the layer version.
+/// Plans `code` first (see [`LayerCode::plan`]).
 pub fn lambda_layer(
     app: &mut App,
     scope: NodeId,
     p: &LambdaLayerProps,
     code: LayerCode,
 ) -> Result<LayerRef, LayerError> {
+    let code = code.plan(p.identifier.unwrap_or(p.layer_name))?;
+    Ok(planned_lambda_layer(app, scope, p, &code))
+}
+
+/// [`lambda_layer`] of code planned ahead: reads nothing.
+pub fn planned_lambda_layer(
+    app: &mut App,
+    scope: NodeId,
+    p: &LambdaLayerProps,
+    code: &PlannedLayer,
+) -> LayerRef {
     let id = p.identifier.unwrap_or(p.layer_name);
     let wrapper = app.construct(scope, id);
     let code = match code {
-        LayerCode::Given(source) => {
-            let planned =
-                plan(source, &AssetOptions::default()).map_err(|source| LayerError::Asset {
-                    layer: id.into(),
-                    source,
-                })?;
-            Code::Asset(planned, None)
-        }
-        LayerCode::Built(built) => {
+        PlannedLayer::Given(planned) => Code::Asset(planned.clone(), None),
+        PlannedLayer::Built(built) => {
             let asset = app.construct(wrapper, "LayerAsset");
             app.construct(asset, "Stage");
             let stack = app.stack_ref(scope);
@@ -68,7 +72,7 @@ pub fn lambda_layer(
             Code::Bucket(location)
         }
     };
-    Ok(lambda::layer_version(
+    lambda::layer_version(
         app,
         scope,
         &format!("mlspace-{id}-lambda-layer"),
@@ -83,5 +87,5 @@ pub fn lambda_layer(
             layer_name: Some(format!("mlspace-{}-layer", p.layer_name)),
             ..LayerProps::new(code)
         },
-    ))
+    )
 }

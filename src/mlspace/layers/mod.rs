@@ -30,7 +30,7 @@ use crate::cdk::assets::{
 };
 
 pub use build::{docker_args, pip_args, BuildTools};
-pub use construct::{lambda_layer, LambdaLayerProps, BUCKET_CODE_ACK};
+pub use construct::{lambda_layer, planned_lambda_layer, LambdaLayerProps, BUCKET_CODE_ACK};
 
 /// One layer the app needs.
 #[derive(Debug, Clone, Copy)]
@@ -195,6 +195,29 @@ impl LayerCode {
             LayerCode::Built(built) => built.output,
         }
     }
+
+    /// The code with its asset planned: a given zip or folder is fingerprinted (read) here, a
+    /// built layer is named by its recipe's hash. `layer` names the layer in errors.
+    pub fn plan(self, layer: &str) -> Result<PlannedLayer, LayerError> {
+        match self {
+            LayerCode::Given(source) => crate::cdk::assets::plan(source, &AssetOptions::default())
+                .map(PlannedLayer::Given)
+                .map_err(|source| LayerError::Asset {
+                    layer: layer.into(),
+                    source,
+                }),
+            LayerCode::Built(built) => Ok(PlannedLayer::Built(built)),
+        }
+    }
+}
+
+/// A layer's code, planned: what the layer construct renders without reading anything.
+#[derive(Debug, Clone)]
+pub enum PlannedLayer {
+    /// A given zip or folder, fingerprinted: the layer version's own asset.
+    Given(PlannedAsset),
+    /// A layer built from a recipe, read from the assets bucket.
+    Built(BuiltLayer),
 }
 
 /// A layer built from a recipe.
@@ -228,16 +251,6 @@ impl BuiltLayer {
     }
 }
 
-/// Finds or builds a layer's code with the default tools (`docker`, `python3`; overridden
-/// by `$MLSPACE_DOCKER` and `$MLSPACE_PYTHON`).
-pub fn resolve_layer(
-    root: &Path,
-    req: &LayerRequest,
-    builder: LayerBuilder,
-) -> Result<LayerCode, LayerError> {
-    resolve_layer_code_with(root, req, builder, &BuildTools::from_env())
-}
-
 /// Where the layer's files come from, with explicit tools (tests pass a stand-in `docker`).
 pub fn resolve_layer_with(
     root: &Path,
@@ -248,7 +261,7 @@ pub fn resolve_layer_with(
     resolve_layer_code_with(root, req, builder, tools).map(LayerCode::into_source)
 }
 
-/// [`resolve_layer`] with explicit tools.
+/// Finds or builds a layer's code with `tools` (see [`BuildTools::from_env`]).
 pub fn resolve_layer_code_with(
     root: &Path,
     req: &LayerRequest,

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::Value as J;
 
@@ -12,7 +12,7 @@ use crate::cdk::toolkit::invocation;
 use crate::cdk::{App, Environment, StackRef};
 use crate::config::Config;
 use crate::mlspace::app::Ctx;
-use crate::mlspace::run::LayerBuilderArg;
+use crate::mlspace::plan::Inputs;
 
 use super::iam::IamOutputs;
 use super::kms::KmsOutputs;
@@ -45,11 +45,12 @@ pub fn ctx(cfg: &Config) -> Ctx<'_> {
             account: cfg.aws_account.clone(),
             region: cfg.aws_region.clone(),
         },
-        // Never read by the stacks these tests build.
-        source_root: PathBuf::from("/nonexistent/mlspace"),
-        layer_builder: LayerBuilderArg::Local,
+        inputs: &FAKE_INPUTS,
     }
 }
+
+/// The planned inputs the stack tests build from: see [`Inputs::fake`].
+static FAKE_INPUTS: std::sync::LazyLock<Inputs> = std::sync::LazyLock::new(Inputs::fake);
 
 /// The stacks the others depend on: VPC, KMS and IAM (their outputs feed the stacks under test).
 #[allow(dead_code)]
@@ -76,8 +77,7 @@ pub fn base(app: &mut App, ctx: &Ctx) -> Base {
 /// The repository's example MLSpace tree (examples/mlspace) in a temporary directory, with a
 /// web app build and prebuilt layer zips, so that no layer is built.
 ///
-/// The stacks that plan assets or read lifecycle scripts and cluster-config.json still read
-/// files while they build: until those reads move ahead of building, their tests need a tree.
+/// Only `plan::plan` reads it (the stacks take the fake inputs instead).
 pub fn source_tree() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/mlspace");
@@ -112,16 +112,13 @@ pub fn source_tree() -> tempfile::TempDir {
     dir
 }
 
-/// Every stack of the app, built by `mlspace::app::build` from `config(extra)` in a
-/// [`source_tree`] with the tree's cdk.json context, and synthesized in memory.
+/// Every stack of the app, built by `mlspace::app::build` from `config(extra)` and the fake
+/// inputs, with the cdk.json context of the example tree, and synthesized in memory.
 pub fn app_templates(extra: &str) -> BTreeMap<String, J> {
-    let tree = source_tree();
     let cfg = config(extra);
-    let ctx = Ctx {
-        source_root: tree.path().to_path_buf(),
-        ..ctx(&cfg)
-    };
-    let context = invocation(tree.path(), None, &|_| None).unwrap().context;
+    let ctx = ctx(&cfg);
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/mlspace");
+    let context = invocation(&examples, None, &|_| None).unwrap().context;
     let mut app = App::new(context);
     crate::mlspace::app::build(&mut app, &ctx).unwrap();
     templates(app)

@@ -3,9 +3,7 @@
 use serde_json::Value as J;
 
 use crate::cdk::{Map, Value};
-use crate::config::CLUSTER_CONFIG_FILE;
 use crate::map;
-use crate::mlspace::run::RunError;
 
 /// Top-level keys of cluster-config.json that are not cluster types.
 const NOT_CLUSTER_TYPES: &[&str] = &[
@@ -18,7 +16,7 @@ const NOT_CLUSTER_TYPES: &[&str] = &[
 ];
 
 /// The cluster configuration MLSpace uses when cluster-config.json is absent.
-fn default_cluster_config() -> J {
+pub fn default_cluster_config() -> J {
     serde_json::json!({
         "Small": {"size": 3, "master-type": "m5.xlarge", "core-type": "m5.xlarge"},
         "Medium": {"size": 5, "master-type": "m5.xlarge", "core-type": "m5.xlarge"},
@@ -33,30 +31,10 @@ fn default_cluster_config() -> J {
     })
 }
 
-/// Reads `<root>/lib/resources/config/cluster-config.json`, or the defaults when it is absent.
-pub fn read_cluster_config(root: &std::path::Path) -> Result<J, RunError> {
-    let path = root.join(CLUSTER_CONFIG_FILE);
-    let Some(text) = crate::cdk::input::read_optional_text(&path, crate::cdk::input::SMALL_INPUT)?
-    else {
-        return Ok(default_cluster_config());
-    };
-    let origin = path.display().to_string();
-    let cluster =
-        crate::config::merge::parse_object_or(&text, &origin, crate::config::CLUSTER_CONFIG_HINT)?;
-    let cluster = J::Object(cluster);
-    check_cluster_config(&cluster).map_err(|problem| {
-        RunError::Asset(format!(
-            "{origin}: {problem}; {}",
-            crate::config::CLUSTER_CONFIG_HINT
-        ))
-    })?;
-    Ok(cluster)
-}
-
 /// Every value the initial app configuration takes from cluster-config.json must be there and
 /// of its type: compat: the TS app writes a missing one as the text "undefined" (a number
 /// field DynamoDB then refuses), which we do not.
-fn check_cluster_config(cluster: &J) -> Result<(), String> {
+pub fn check_cluster_config(cluster: &J) -> Result<(), String> {
     let number = |path: &str, v: Option<&J>| -> Result<(), String> {
         match v {
             Some(J::Number(_)) => Ok(()),

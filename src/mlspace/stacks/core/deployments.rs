@@ -78,7 +78,7 @@ pub(super) fn config_files(
     let props = BucketDeploymentProps {
         sources: vec![
             params_source(ctx, params),
-            Source::Asset(ctx.source_root.join(CONFIG_FILES)),
+            Source::Asset(ctx.inputs.assets.config_files.clone()),
         ],
         destination: config_bucket.clone().into(),
         destination_key_prefix: None,
@@ -104,7 +104,7 @@ pub(super) fn example_notebooks(
     let props = BucketDeploymentProps {
         sources: vec![
             params_source(ctx, params),
-            Source::Asset(ctx.source_root.join(EXAMPLE_NOTEBOOKS)),
+            Source::Asset(ctx.inputs.assets.example_notebooks.clone()),
         ],
         destination: data_bucket.clone().into(),
         destination_key_prefix: Some("global-read-only/resources/".into()),

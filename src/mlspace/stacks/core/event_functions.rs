@@ -3,13 +3,13 @@
 use crate::cdk::app::props;
 use crate::cdk::{App, NodeId, Resource, Value};
 use crate::constructs::events::{add_lambda_target, rate_minutes, rule, Trigger};
-use crate::constructs::handlers::{HandlerCode, HandlerKind, HANDLER_RUNTIME};
+use crate::constructs::handlers::HANDLER_RUNTIME;
 use crate::constructs::s3::{notifications_handler, Bucket};
 use crate::map;
 use crate::mlspace::run::RunError;
 
 use super::functions::{layer, with_additional_env, FunctionSpec};
-use super::{asset_error, env, SystemFunctions};
+use super::{env, SystemFunctions};
 
 /// Keeps the datasets tables current as files land in the data bucket.
 pub(super) fn s3_notifier(
@@ -18,7 +18,14 @@ pub(super) fn s3_notifier(
     data_bucket: &Bucket,
 ) -> Result<NodeId, RunError> {
     let (ctx, cfg) = (f.ctx, f.ctx.cfg);
-    let notifier_layer = layer(app, f.stack, ctx, "common", Some("notifier"))?;
+    let notifier_layer = layer(
+        app,
+        f.stack,
+        ctx,
+        "common",
+        Some("notifier"),
+        &ctx.inputs.layers.notifier,
+    );
     let s3_notifier = f.add(app, FunctionSpec {
         id: "s3Notifier",
         name: "mls-lambda-s3-notifier",
@@ -35,9 +42,8 @@ pub(super) fn s3_notifier(
         layer: notifier_layer,
     });
     s3_invoke_permission(app, s3_notifier, &cfg.aws_account, data_bucket.arn());
-    let notifications_code = HandlerCode::load(HandlerKind::BucketNotifications)
-        .map_err(asset_error("bucket notifications handler"))?;
-    let handler = notifications_handler(app, f.stack.node, HANDLER_RUNTIME, &notifications_code);
+    let notifications_code = &f.ctx.inputs.handlers.bucket_notifications;
+    let handler = notifications_handler(app, f.stack.node, HANDLER_RUNTIME, notifications_code);
     data_bucket.add_lambda_notification(app, "s3:ObjectCreated:*", s3_notifier, &handler);
     Ok(s3_notifier)
 }

@@ -9,10 +9,7 @@ use crate::cdk::{App, NodeId, Resource, StackRef, Value};
 use crate::constructs::assets::{add_asset_metadata, register};
 use crate::map;
 use crate::mlspace::app::Ctx;
-use crate::mlspace::layers::{
-    lambda_layer, resolve_layer, LambdaLayerProps, LayerError, LayerRequest,
-};
-use crate::mlspace::run::RunError;
+use crate::mlspace::layers::{planned_lambda_layer, LambdaLayerProps, PlannedLayer};
 
 use super::CoreInputs;
 
@@ -25,18 +22,13 @@ pub struct FunctionDefaults {
 }
 
 impl FunctionDefaults {
-    pub fn new(
-        app: &mut App,
-        ctx: &Ctx,
-        inputs: &CoreInputs,
-    ) -> Result<FunctionDefaults, RunError> {
-        let code = crate::mlspace::app::lambda_code(app, ctx)?;
-        Ok(FunctionDefaults {
-            code,
+    pub fn new(ctx: &Ctx, inputs: &CoreInputs) -> FunctionDefaults {
+        FunctionDefaults {
+            code: ctx.inputs.assets.lambda_code.clone(),
             role_arn: inputs.iam.app_role_arn.clone(),
             subnet_ids: inputs.vpc.lambda_subnet_ids.clone(),
             security_group_ids: vec![inputs.vpc.security_group_id.clone()],
-        })
+        }
     }
 }
 
@@ -140,30 +132,16 @@ pub fn add_ca_bundle(app: &mut App, function: NodeId) {
 }
 
 /// `createLambdaLayer(scope, layerName, layerIdentifier, COMMON_LAYER_PATH)`: the layer version
-/// `mlspace-<id>-lambda-layer` (at the stack's top) of the prebuilt, configured or built layer.
+/// `mlspace-<id>-lambda-layer` (at the stack's top) of the planned layer `code`.
 pub fn layer(
     app: &mut App,
     stack: StackRef,
     ctx: &Ctx,
     layer_name: &str,
     identifier: Option<&str>,
-) -> Result<NodeId, RunError> {
-    let id = identifier.unwrap_or(layer_name);
-    let request = LayerRequest {
-        id,
-        recipe: layer_name,
-        explicit_path: ctx
-            .cfg
-            .common_layer_path
-            .as_deref()
-            .filter(|p| !p.is_empty()),
-        runtime: &ctx.cfg.lambda_runtime,
-        architecture: ctx.cfg.lambda_architecture.name(),
-    };
-    let layer_error = |e: LayerError| RunError::Asset(format!("layer {id}: {e}"));
-    let code =
-        resolve_layer(&ctx.source_root, &request, ctx.layer_builder.into()).map_err(layer_error)?;
-    let layer = lambda_layer(
+    code: &PlannedLayer,
+) -> NodeId {
+    let layer = planned_lambda_layer(
         app,
         stack.node,
         &LambdaLayerProps {
@@ -173,7 +151,6 @@ pub fn layer(
             architecture: ctx.cfg.lambda_architecture.name(),
         },
         code,
-    )
-    .map_err(layer_error)?;
-    Ok(layer.resource)
+    );
+    layer.resource
 }

@@ -10,12 +10,10 @@ mod functions;
 mod on_deploy;
 mod storage;
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use crate::cdk::app::props;
 use crate::cdk::{App, NodeId, Resource, StackRef, Value};
 use crate::constructs::custom_resources::{aws_custom_resource, AwsCustomResourceProps, SdkCall};
-use crate::constructs::handlers::{HandlerCode, HandlerKind};
+use crate::constructs::handlers::HandlerCode;
 use crate::constructs::s3_deployment::DeploymentHandler;
 use crate::constructs::sns;
 use crate::constructs::ssm::string_parameter as ssm_parameter;
@@ -23,7 +21,7 @@ use crate::map;
 use crate::mlspace::app::Ctx;
 use crate::mlspace::run::RunError;
 
-pub use app_config::{initial_item, read_cluster_config};
+pub use app_config::{check_cluster_config, default_cluster_config, initial_item};
 pub use deployments::{CONFIG_FILES, EXAMPLE_NOTEBOOKS};
 use functions::{add_ca_bundle, layer, system_function, FunctionDefaults, FunctionSpec};
 
@@ -58,16 +56,13 @@ pub fn build(
     let access_logs = storage::access_logs_bucket(app, scope, ctx);
     let config_bucket = storage::config_bucket(app, scope, ctx, &inputs, access_logs.as_ref());
     let params = deployments::notebook_parameters(app, scope, ctx, &inputs);
-    let mut deployer = DeploymentHandler::new(
-        HandlerCode::load(HandlerKind::BucketDeployment)
-            .map_err(asset_error("bucket deployment handler"))?,
-    );
+    let mut deployer = DeploymentHandler::new(ctx.inputs.handlers.bucket_deployment.clone());
     deployments::config_files(app, scope, ctx, &params, &config_bucket, &mut deployer)?;
     let _website = storage::website_bucket(app, scope, ctx, access_logs.as_ref());
     let data_bucket = storage::data_bucket(app, scope, ctx, &inputs, access_logs.as_ref());
     deployments::example_notebooks(app, scope, ctx, &params, &data_bucket, &mut deployer)?;
 
-    let common_layer = layer(app, stack, ctx, "common", None)?;
+    let common_layer = layer(app, stack, ctx, "common", None, &ctx.inputs.layers.common);
     ssm_parameter(
         app,
         scope,
@@ -78,13 +73,14 @@ pub fn build(
     let functions = SystemFunctions {
         stack,
         ctx,
-        defaults: FunctionDefaults::new(app, ctx, &inputs)?,
+        defaults: FunctionDefaults::new(ctx, &inputs),
         common_layer,
     };
     let on_deploy = on_deploy::functions(app, &functions, iam);
     let calls = DeployCalls {
-        code: HandlerCode::load(HandlerKind::SdkCall).map_err(asset_error("SDK call handler"))?,
+        code: ctx.inputs.handlers.sdk_call.clone(),
         role_arn: iam.app_role_arn.clone(),
+        now_ms: ctx.inputs.now_ms,
     };
     on_deploy::attach_policies(app, scope, &calls, &on_deploy);
     on_deploy::instance_kms_conditions(app, &functions, &calls, iam);
@@ -130,10 +126,12 @@ impl SystemFunctions<'_> {
     }
 }
 
-/// The calls MLSpace makes at deploy time: the SDK call handler and the role they run as.
+/// The calls MLSpace makes at deploy time: the SDK call handler, the role they run as and the
+/// synthesis time that stamps the calls made on every deploy.
 struct DeployCalls {
     code: HandlerCode,
     role_arn: Value,
+    now_ms: u128,
 }
 
 impl DeployCalls {
@@ -148,14 +146,6 @@ impl DeployCalls {
         };
         aws_custom_resource(app, scope, id, props, &self.code);
     }
-}
-
-/// Milliseconds since the epoch: stamps the deploy-time calls that must run on every deploy.
-fn now_ms() -> u128 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis())
-        .unwrap_or_default()
 }
 
 /// An environment in the order given.
@@ -254,6 +244,20 @@ mod tests {
             vec![json!("ops@example.com")]
         );
         assert!(resources(&t, "AWS::CloudTrail::Trail").is_empty());
+    }
+
+    /// The deploy-time calls that run on every deploy carry the planned synthesis time.
+    #[test]
+    fn deploy_time_calls_are_stamped_with_the_planned_time() {
+        let text = core("").to_string();
+        for call in [
+            "drAttachPoliciesOnDeployLambda",
+            "kmsKeyConstraints",
+            "cleanupDeprecatedResources",
+        ] {
+            assert!(text.contains(&format!("{call}-1780315200000")), "{call}");
+        }
+        assert!(text.contains(r#"\"createdAt\":{\"S\":\"1780315200\""#));
     }
 
     #[test]

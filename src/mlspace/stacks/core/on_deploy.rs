@@ -10,7 +10,7 @@ use crate::mlspace::run::RunError;
 
 use super::super::iam::IamOutputs;
 use super::functions::FunctionSpec;
-use super::{env, initial_item, now_ms, read_cluster_config, DeployCalls, SystemFunctions};
+use super::{env, initial_item, DeployCalls, SystemFunctions};
 
 /// The functions the deploy-time calls invoke.
 pub(super) struct OnDeployFunctions {
@@ -106,7 +106,7 @@ pub(super) fn attach_policies(
 ) {
     // compat: physical ids stamped with the synthesis time make these calls run on every deploy.
     let call = invoke_call(
-        &format!("drAttachPoliciesOnDeployLambda-{}", now_ms()),
+        &format!("drAttachPoliciesOnDeployLambda-{}", calls.now_ms),
         Value::Ref(functions.dr_attach),
     );
     calls.on_create(app, scope, "drAttachPoliciesOnDeploy", call);
@@ -139,7 +139,7 @@ pub(super) fn instance_kms_conditions(
         },
     );
     let call = invoke_call(
-        &format!("kmsKeyConstraints-{}", now_ms()),
+        &format!("kmsKeyConstraints-{}", calls.now_ms),
         Value::Ref(function),
     );
     calls.on_create(app, scope, "kms-key-constraints", call);
@@ -163,14 +163,14 @@ pub(super) fn initial_app_config(
     functions: &OnDeployFunctions,
 ) -> Result<(), RunError> {
     let cfg = ctx.cfg;
-    let cluster = read_cluster_config(&ctx.source_root)?;
-    let created_at = (now_ms() as f64 / 1000.0).round() as u64;
+    let cluster = &ctx.inputs.cluster_config;
+    let created_at = (calls.now_ms as f64 / 1000.0).round() as u64;
     let put_item = SdkCall(map! {
         "service" => "DynamoDB",
         "action" => "putItem",
         "parameters" => map! {
             "TableName" => cfg.app_configuration_table_name.as_str(),
-            "Item" => initial_item(&cluster, created_at),
+            "Item" => initial_item(cluster, created_at),
         },
         "physicalResourceId" => map! { "id" => "initAppConfigData" },
     });
@@ -184,7 +184,7 @@ pub(super) fn initial_app_config(
         allowed_instances,
     );
     let cleanup = invoke_call(
-        &format!("cleanupDeprecatedResources-{}", now_ms()),
+        &format!("cleanupDeprecatedResources-{}", calls.now_ms),
         Value::Ref(functions.cleanup),
     );
     calls.on_create(app, scope, "cleanup-deprecated-permissions", cleanup);

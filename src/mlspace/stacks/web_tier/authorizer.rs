@@ -6,7 +6,7 @@ use crate::cdk::assets::PlannedAsset;
 use crate::cdk::{App, StackRef, Value};
 use crate::constructs::lambda::{self, Code, FunctionProps, FunctionRef, FunctionRole};
 use crate::mlspace::app::Ctx;
-use crate::mlspace::layers::{lambda_layer, resolve_layer, LambdaLayerProps, LayerRequest};
+use crate::mlspace::layers::{planned_lambda_layer, LambdaLayerProps};
 use crate::mlspace::run::RunError;
 
 use super::super::apis::{add_iso_ca_bundle, common_layer, string_parameter_value, vpc_placement};
@@ -31,17 +31,9 @@ pub(super) fn function(
     iam: &IamOutputs,
 ) -> Result<AuthorizerLambda, RunError> {
     let cfg = ctx.cfg;
-    // Layers: the JWT layer is built here, the common layer comes from mlspace-core via SSM.
-    let jwt_request = LayerRequest {
-        id: "jwt",
-        recipe: "jwt",
-        explicit_path: cfg.jwt_layer_path.as_deref(),
-        runtime: &cfg.lambda_runtime,
-        architecture: cfg.lambda_architecture.name(),
-    };
-    let jwt_code = resolve_layer(&ctx.source_root, &jwt_request, ctx.layer_builder.into())
-        .map_err(|e| RunError::Asset(e.to_string()))?;
-    let jwt = lambda_layer(
+    // Layers: the JWT layer (planned ahead) is added here, the common layer comes from
+    // mlspace-core via SSM.
+    let jwt = planned_lambda_layer(
         app,
         stack.node,
         &LambdaLayerProps {
@@ -50,14 +42,13 @@ pub(super) fn function(
             runtime: &cfg.lambda_runtime,
             architecture: cfg.lambda_architecture.name(),
         },
-        jwt_code,
-    )
-    .map_err(|e| RunError::Asset(e.to_string()))?;
+        &ctx.inputs.layers.jwt,
+    );
     let common = common_layer(app, stack, ctx);
     let idp_endpoint = (!cfg.idp_endpoint_ssm_param.is_empty())
         .then(|| string_parameter_value(app, stack, &cfg.idp_endpoint_ssm_param));
 
-    let code = crate::mlspace::app::lambda_code(app, ctx)?;
+    let code = ctx.inputs.assets.lambda_code.clone();
     let function = lambda::function(
         app,
         stack.node,

@@ -2,7 +2,6 @@
 //! API URL) are markers the bucket-deployment handler fills in, copied into the website bucket.
 use crate::cdk::{concat, App, NodeId, StackRef, Value};
 use crate::constructs::apigateway::RestApi;
-use crate::constructs::handlers::{HandlerCode, HandlerKind};
 use crate::constructs::iam;
 use crate::constructs::s3_deployment::{
     bucket_deployment, BucketDeploymentProps, DeploymentHandler, Destination, Source,
@@ -50,13 +49,6 @@ pub(super) fn deploy(
     website_bucket: &str,
 ) -> Result<NodeId, RunError> {
     let asset_err = |e: crate::cdk::assets::AssetError| RunError::Asset(e.to_string());
-    let build = ctx.frontend_build();
-    if !build.is_dir() {
-        return Err(RunError::Asset(format!(
-            "{} is not a folder: the web app is deployed from its build; build it first (in frontend/: `npm install` and `npm run build`)",
-            build.display()
-        )));
-    }
     let api_url = api.url(app).expect("the web tier API has a stage");
     let env = env_js(ctx, api_url, idp_endpoint);
 
@@ -69,15 +61,14 @@ pub(super) fn deploy(
             &ctx.cfg.bucket_deployment_role_arn,
         )
     });
-    let code = HandlerCode::load(HandlerKind::BucketDeployment).map_err(asset_err)?;
-    let mut handler = DeploymentHandler::new(code);
+    let mut handler = DeploymentHandler::new(ctx.inputs.handlers.bucket_deployment.clone());
     let resource = bucket_deployment(
         app,
         stack.node,
         "MLSpaceFrontEndDeployment",
         BucketDeploymentProps {
             sources: vec![
-                Source::Asset(ctx.frontend_build()),
+                Source::Asset(ctx.inputs.assets.frontend_build.clone()),
                 Source::Data {
                     object_key: ENV_JS.into(),
                     data: env,
