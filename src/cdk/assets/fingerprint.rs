@@ -9,12 +9,13 @@
 use std::cmp::Ordering;
 use std::fs;
 use std::io::{self, Read};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
 use super::glob::ExcludeSet;
-use super::{AssetError, AssetOptions, ExternalLinks, SymlinkFollow};
+use super::walk::{Entry, Walk};
+use super::{AssetError, AssetOptions};
 
 const CHUNK: usize = 8192;
 
@@ -24,27 +25,30 @@ const CHUNK: usize = 8192;
 pub fn fingerprint(path: &Path, opts: &AssetOptions) -> Result<String, AssetError> {
     let excludes = ExcludeSet::new(&opts.exclude).map_err(AssetError::Pattern)?;
     let root = fs::canonicalize(path).map_err(|e| AssetError::io(path, e))?;
-    let is_dir = fs::metadata(&root)
-        .map_err(|e| AssetError::io(&root, e))?
-        .is_dir();
-    let follow_root = if is_dir {
-        root.clone()
-    } else {
-        root.parent().map(Path::to_path_buf).unwrap_or_default()
-    };
-    let mut walk = Walk {
-        fields: Vec::new(),
+    let mut fields = Vec::new();
+    let walk = Walk {
         excludes: &excludes,
         follow: opts.follow,
         external_links: opts.external_links,
-        follow_root,
-        active_dirs: Vec::new(),
     };
-    walk.visit("", &root, is_dir)?;
-    let contents = hash_files(&walk.fields)?;
+    walk.run(&root, &mut |entry| {
+        match entry {
+            Entry::Dir { .. } => {}
+            Entry::File { rel, real } => fields.push(Field::File {
+                rel: rel.to_string(),
+                real: real.to_path_buf(),
+            }),
+            Entry::Link { rel, target } => fields.push(Field::Link {
+                rel: rel.to_string(),
+                text: target.to_string_lossy().into_owned(),
+            }),
+        }
+        Ok(())
+    })?;
+    let contents = hash_files(&fields)?;
     let mut hasher = FieldHasher::new(opts);
     let mut contents = contents.into_iter();
-    for field in &walk.fields {
+    for field in &fields {
         match field {
             Field::Link { rel, text } => hasher.field(&format!("link:{rel}"), text.as_bytes()),
             Field::File { rel, .. } => {
@@ -263,130 +267,6 @@ enum Field {
     Link { rel: String, text: String },
 }
 
-struct Walk<'a> {
-    fields: Vec<Field>,
-    excludes: &'a ExcludeSet,
-    follow: SymlinkFollow,
-    external_links: ExternalLinks,
-    /// The directory that decides whether a link target is "inside".
-    follow_root: PathBuf,
-    /// Real directories being walked, to stop symbolic-link cycles.
-    active_dirs: Vec<PathBuf>,
-}
-
-impl Walk<'_> {
-    fn visit(&mut self, rel: &str, real: &Path, is_root_dir: bool) -> Result<(), AssetError> {
-        if !is_root_dir && self.excludes.excludes(rel) {
-            return Ok(());
-        }
-        let meta = fs::symlink_metadata(real).map_err(|e| AssetError::io(real, e))?;
-        let kind = meta.file_type();
-        if kind.is_symlink() {
-            let target = fs::read_link(real).map_err(|e| AssetError::io(real, e))?;
-            let resolved = resolve_link(real, &target);
-            if should_follow(self.follow, &self.follow_root, &resolved) {
-                if self.external_links == ExternalLinks::Refuse
-                    && !is_inside(&self.follow_root, &resolved)
-                {
-                    return Err(AssetError::ExternalSymlink {
-                        link: real.to_path_buf(),
-                        target: resolved,
-                    });
-                }
-                return self.visit(rel, &resolved, false);
-            }
-            let text = target.to_string_lossy().into_owned();
-            self.fields.push(Field::Link {
-                rel: rel.to_string(),
-                text,
-            });
-        } else if kind.is_file() {
-            self.fields.push(Field::File {
-                rel: rel.to_string(),
-                real: real.to_path_buf(),
-            });
-        } else if kind.is_dir() {
-            let canonical = fs::canonicalize(real).map_err(|e| AssetError::io(real, e))?;
-            if self.active_dirs.contains(&canonical) {
-                return Err(AssetError::SymlinkLoop {
-                    path: real.to_path_buf(),
-                });
-            }
-            self.active_dirs.push(canonical);
-            for name in sorted_entries(real)? {
-                let child_rel = if rel.is_empty() {
-                    name.clone()
-                } else {
-                    format!("{rel}/{name}")
-                };
-                self.visit(&child_rel, &real.join(&name), false)?;
-            }
-            self.active_dirs.pop();
-        } else {
-            return Err(AssetError::NotFileOrDirectory {
-                path: real.to_path_buf(),
-            });
-        }
-        Ok(())
-    }
-}
-
-/// Directory entry names in JavaScript sort order.
-pub(crate) fn sorted_entries(dir: &Path) -> Result<Vec<String>, AssetError> {
-    let mut names = Vec::new();
-    for entry in fs::read_dir(dir).map_err(|e| AssetError::io(dir, e))? {
-        let entry = entry.map_err(|e| AssetError::io(dir, e))?;
-        match entry.file_name().into_string() {
-            Ok(name) => names.push(name),
-            Err(raw) => {
-                return Err(AssetError::NonUtf8Name {
-                    path: dir.join(raw),
-                })
-            }
-        }
-    }
-    names.sort_by(|a, b| js_string_cmp(a, b));
-    Ok(names)
-}
-
-/// The link's target as an absolute, lexically normalized path (like `path.resolve`).
-pub(crate) fn resolve_link(link: &Path, target: &Path) -> PathBuf {
-    let base = link.parent().unwrap_or(Path::new("/"));
-    normalize(&base.join(target))
-}
-
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::from("/");
-    for component in path.components() {
-        match component {
-            Component::ParentDir => {
-                out.pop();
-            }
-            Component::Normal(part) => out.push(part),
-            Component::RootDir | Component::CurDir | Component::Prefix(_) => {}
-        }
-    }
-    out
-}
-
-/// compat: "inside" is aws-cdk-lib's string prefix test, so `/a/rootx` counts as inside `/a/root`.
-fn is_inside(root: &Path, resolved: &Path) -> bool {
-    resolved
-        .to_string_lossy()
-        .starts_with(&*root.to_string_lossy())
-}
-
-pub(crate) fn should_follow(mode: SymlinkFollow, root: &Path, resolved: &Path) -> bool {
-    let inside = || is_inside(root, resolved);
-    let exists = || resolved.exists();
-    match mode {
-        SymlinkFollow::Never => false,
-        SymlinkFollow::Always => exists(),
-        SymlinkFollow::External => !inside() && exists(),
-        SymlinkFollow::BlockExternal => inside() && exists(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -426,17 +306,5 @@ mod tests {
         assert_eq!(js_string_cmp("\u{1F600}", "\u{FF5E}"), Ordering::Less);
         assert!("\u{1F600}" > "\u{FF5E}");
         assert_eq!(js_string_cmp("B", "a"), Ordering::Less);
-    }
-
-    #[test]
-    fn resolve_link_is_lexical() {
-        assert_eq!(
-            resolve_link(Path::new("/r/a/l"), Path::new("../b/./c")),
-            PathBuf::from("/r/b/c")
-        );
-        assert_eq!(
-            resolve_link(Path::new("/r/a/l"), Path::new("/x")),
-            PathBuf::from("/x")
-        );
     }
 }

@@ -17,6 +17,7 @@ mod fingerprint;
 mod glob;
 mod planner;
 mod stage;
+mod walk;
 pub mod zip;
 
 use std::io;

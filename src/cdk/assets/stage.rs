@@ -5,15 +5,16 @@
 //! `asset.<hash>` behind (a later run would take it as done). An existing target is kept:
 //! its name is its content hash.
 //!
-//! Directories are copied with the excludes and the link rule they were hashed with, so
-//! the staged copy holds exactly what the fingerprint covered: a followed link is copied
-//! as its target's content, any other link is recreated as a link with the same text.
+//! Directories are copied by the walk the fingerprint uses (`walk.rs`), with the options
+//! they were hashed with, so the staged copy holds exactly what the hash covered: a
+//! followed link is copied as its target's content, any other link is recreated as a link
+//! with the same text.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use super::fingerprint::{resolve_link, should_follow, sorted_entries};
 use super::glob::ExcludeSet;
+use super::walk::{Entry, Walk};
 use super::{AssetError, AssetSource, PlannedAsset, DEFAULT_EXCLUDE};
 
 /// Copies `asset` to `<outdir>/<staged_name>` unless it is already there.
@@ -50,13 +51,12 @@ pub fn stage(asset: &PlannedAsset, outdir: &Path) -> Result<(), AssetError> {
                     source_dir: path.clone(),
                 });
             }
-            let copier = Copier {
-                excludes,
+            let walk = Walk {
+                excludes: &excludes,
                 follow: asset.options.follow,
-                root: root.clone(),
+                external_links: asset.options.external_links,
             };
-            fs::create_dir(&built).map_err(|e| AssetError::io(&built, e))?;
-            copier.copy_dir(&root, "", &built, &mut Vec::new())?;
+            walk.run(&root, &mut |entry| copy_entry(entry, &built))?;
         }
         AssetSource::Data {
             file_name,
@@ -85,77 +85,30 @@ pub fn stage(asset: &PlannedAsset, outdir: &Path) -> Result<(), AssetError> {
     Ok(())
 }
 
-struct Copier {
-    excludes: ExcludeSet,
-    follow: super::SymlinkFollow,
-    root: PathBuf,
-}
-
-impl Copier {
-    fn copy_dir(
-        &self,
-        src: &Path,
-        rel: &str,
-        dest: &Path,
-        active: &mut Vec<PathBuf>,
-    ) -> Result<(), AssetError> {
-        let canonical = fs::canonicalize(src).map_err(|e| AssetError::io(src, e))?;
-        if active.contains(&canonical) {
-            return Err(AssetError::SymlinkLoop {
-                path: src.to_path_buf(),
-            });
+/// Writes one entry of the walk under `built`: a directory is created, a file copied, a link
+/// that is not followed recreated with the same text.
+fn copy_entry(entry: Entry<'_>, built: &Path) -> Result<(), AssetError> {
+    let dest = |rel: &str| {
+        if rel.is_empty() {
+            built.to_path_buf()
+        } else {
+            built.join(rel)
         }
-        active.push(canonical);
-        for name in sorted_entries(src)? {
-            if crate::cdk::cleanup::interrupted() {
-                return Err(AssetError::io(
-                    src,
-                    std::io::Error::new(std::io::ErrorKind::Interrupted, "interrupted"),
-                ));
-            }
-            let child_rel = if rel.is_empty() {
-                name.clone()
-            } else {
-                format!("{rel}/{name}")
-            };
-            if self.excludes.excludes(&child_rel) {
-                continue;
-            }
-            self.copy_entry(&src.join(&name), &child_rel, &dest.join(&name), active)?;
+    };
+    match entry {
+        Entry::Dir { rel } => {
+            let dest = dest(rel);
+            fs::create_dir(&dest).map_err(|e| AssetError::io(&dest, e))
         }
-        active.pop();
-        Ok(())
-    }
-
-    fn copy_entry(
-        &self,
-        src: &Path,
-        rel: &str,
-        dest: &Path,
-        active: &mut Vec<PathBuf>,
-    ) -> Result<(), AssetError> {
-        let meta = fs::symlink_metadata(src).map_err(|e| AssetError::io(src, e))?;
-        let kind = meta.file_type();
-        if kind.is_symlink() {
-            let target = fs::read_link(src).map_err(|e| AssetError::io(src, e))?;
-            let resolved = resolve_link(src, &target);
-            if should_follow(self.follow, &self.root, &resolved) {
-                return self.copy_entry(&resolved, rel, dest, active);
-            }
-            return symlink(&target, dest).map_err(|e| AssetError::io(dest, e));
-        }
-        if kind.is_dir() {
-            fs::create_dir(dest).map_err(|e| AssetError::io(dest, e))?;
-            return self.copy_dir(src, rel, dest, active);
-        }
-        if kind.is_file() {
+        Entry::File { rel, real } => {
             // A real copy, never a hard link: the source may change after synthesis.
-            fs::copy(src, dest).map_err(|e| AssetError::io(src, e))?;
-            return Ok(());
+            fs::copy(real, dest(rel)).map_err(|e| AssetError::io(real, e))?;
+            Ok(())
         }
-        Err(AssetError::NotFileOrDirectory {
-            path: src.to_path_buf(),
-        })
+        Entry::Link { rel, target } => {
+            let dest = dest(rel);
+            symlink(target, &dest).map_err(|e| AssetError::io(&dest, e))
+        }
     }
 }
 
