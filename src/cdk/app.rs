@@ -1,6 +1,7 @@
 //! The app: the construct tree, its stacks, the context, and the calls that build them.
 use indexmap::IndexMap;
 
+use super::assets::Packaging;
 use super::element::{Element, ElementKind, Output, Resource};
 use super::tree::{Metadata, NodeId, NodeKind, Tree};
 use super::value::{Map, Value};
@@ -12,22 +13,6 @@ pub struct Environment {
     pub region: String,
 }
 
-/// How the CLI publishes an asset: a directory is zipped at publish time, a file goes as is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AssetPackaging {
-    Zip,
-    File,
-}
-
-impl AssetPackaging {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AssetPackaging::Zip => "zip",
-            AssetPackaging::File => "file",
-        }
-    }
-}
-
 /// Copies an asset's source into the out dir; run only when the assembly is written.
 pub type StageFn = std::rc::Rc<dyn Fn(&std::path::Path) -> Result<(), String>>;
 
@@ -37,7 +22,7 @@ pub struct StackAsset {
     /// Stack-relative construct path of the asset, e.g. `mlspace-common-lambda-layer/Code`.
     pub display_name: String,
     pub hash: String,
-    pub packaging: AssetPackaging,
+    pub packaging: Packaging,
     /// Name in the out dir: `asset.<hash>` or `asset.<hash>.zip`.
     pub staged_name: String,
     /// Key in the asset bucket: `<hash>.zip` or `<hash><ext>`.

@@ -9,6 +9,7 @@ pub mod assembly;
 pub mod assets;
 pub mod cleanup;
 pub mod collate;
+pub mod digest;
 pub mod element;
 pub mod input;
 pub mod json;

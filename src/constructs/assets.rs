@@ -3,8 +3,8 @@
 use std::path::Path;
 use std::rc::Rc;
 
-use crate::cdk::app::{AssetPackaging, StackAsset, StackRef};
-use crate::cdk::assets::{stage, AssetError, AssetOptions, AssetSource, Packaging, PlannedAsset};
+use crate::cdk::app::{StackAsset, StackRef};
+use crate::cdk::assets::{stage, AssetError, AssetOptions, AssetSource, PlannedAsset};
 use crate::cdk::{App, Resource, Value};
 use crate::map;
 
@@ -72,10 +72,7 @@ pub fn register(
         object_key: planned.object_key(),
         staged_name: planned.staged_name.clone(),
     };
-    let packaging = match planned.packaging {
-        Packaging::Zip => AssetPackaging::Zip,
-        Packaging::File => AssetPackaging::File,
-    };
+    let packaging = planned.packaging;
     let hash = planned.hash.clone();
     let staged_name = planned.staged_name.clone();
     let object_key = location.object_key.clone();

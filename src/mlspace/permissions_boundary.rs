@@ -6,6 +6,7 @@
 //! `<prefix><name or path with '/' and ':' as '-'>` cut to leave room for 8 hex characters,
 //! followed by the last 8 hex characters of SHAKE256 (32 bytes) over the resource's construct
 //! path, all cut to the limit (64 for roles, 128 otherwise). Deploy-time names count as absent.
+use crate::cdk::digest::hex;
 use crate::cdk::logical_id::make_unique_id;
 use crate::cdk::value::{concat, Pseudo, Value};
 use crate::cdk::App;
@@ -103,10 +104,6 @@ pub fn prefixed_name(
     let digest = hex(&shake256(path.as_bytes(), 32));
     let name = format!("{prefix}{base}{}", &digest[digest.len() - HASH_CHARS..]);
     Some(name.chars().take(limit).collect())
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// SHAKE256 (FIPS 202) with `out_len` bytes of output.

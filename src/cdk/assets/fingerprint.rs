@@ -16,6 +16,7 @@ use sha2::{Digest, Sha256};
 use super::glob::ExcludeSet;
 use super::walk::{Entry, Walk};
 use super::{AssetError, AssetOptions};
+use crate::cdk::digest::hex;
 
 const CHUNK: usize = 8192;
 
@@ -216,20 +217,6 @@ fn read_chunk<R: Read>(reader: &mut R, buf: &mut [u8]) -> io::Result<usize> {
     Ok(filled)
 }
 
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
-}
-
-pub(crate) fn sha256_hex(data: &[u8]) -> String {
-    hex(&Sha256::digest(data))
-}
-
 /// JavaScript's default sort order for strings: UTF-16 code units.
 pub fn js_string_cmp(a: &str, b: &str) -> Ordering {
     a.encode_utf16().cmp(b.encode_utf16())
@@ -270,6 +257,7 @@ enum Field {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cdk::digest::sha256_hex;
 
     fn content(bytes: &[u8]) -> String {
         content_fingerprint(bytes).unwrap()

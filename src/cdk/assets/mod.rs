@@ -221,7 +221,7 @@ pub fn plan(source: AssetSource, opts: &AssetOptions) -> Result<PlannedAsset, As
         }
     };
     let hash = match (&opts.custom_hash, &source) {
-        (Some(custom), _) => fingerprint::sha256_hex(custom.as_bytes()),
+        (Some(custom), _) => crate::cdk::digest::sha256_hex(custom.as_bytes()),
         (None, AssetSource::Directory(path) | AssetSource::File(path)) => {
             fingerprint(path, &hash_opts)?
         }

@@ -2,10 +2,11 @@
 use serde_json::{json, Map as JMap, Value as J};
 
 use super::{
-    hex, logical_id_of, render_value, LOOKUP_ROLE_BOOTSTRAP_VERSION, MANIFEST_VERSION,
+    logical_id_of, render_value, LOOKUP_ROLE_BOOTSTRAP_VERSION, MANIFEST_VERSION,
     REQUIRED_BOOTSTRAP_VERSION,
 };
 use crate::cdk::app::{App, StackAsset};
+use crate::cdk::digest::hex;
 use crate::cdk::tree::{Metadata, NodeId, NodeKind, Tree};
 use sha2::{Digest, Sha256};
 

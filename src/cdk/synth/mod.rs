@@ -13,6 +13,7 @@ use serde_json::{json, Map as JMap, Value as J};
 use sha2::{Digest, Sha256};
 
 use super::app::{App, StageFn};
+use super::digest::hex;
 use super::element::{ElementKind, Resource};
 use super::json;
 use super::region_info;
@@ -142,10 +143,6 @@ pub fn synthesize(app: &mut App) -> Result<Assembly, SynthError> {
         stage,
         stack_names: app.stacks.iter().map(|s| s.name.clone()).collect(),
     })
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Stop where the context turns partition literals on: partitions here are always

@@ -17,6 +17,7 @@
 mod build;
 mod construct;
 
+use crate::cdk::digest::hex;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -428,10 +429,6 @@ fn checkout_recipe_dir(root: &Path, name: &str) -> Option<PathBuf> {
     fs::symlink_metadata(dir.join("create.sh"))
         .is_ok()
         .then_some(dir)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A recipe's files: name and bytes, sorted by name.
