@@ -77,17 +77,10 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            let mut message = e.to_string();
+            let (message, causes) = mlspace_cdk::mlspace::run::error_report(e.as_ref());
             eprintln!("mlspace-cdk: error: {message}");
-            // A cause is printed once: most messages already include their cause's text.
-            let mut source = e.source();
-            while let Some(s) = source {
-                let text = s.to_string();
-                if !message.contains(&text) {
-                    eprintln!("  caused by: {text}");
-                    message.push_str(&text);
-                }
-                source = s.source();
+            for cause in causes {
+                eprintln!("  caused by: {cause}");
             }
             ExitCode::FAILURE
         }

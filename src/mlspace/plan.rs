@@ -113,7 +113,10 @@ pub struct Handlers {
 impl Handlers {
     pub fn load() -> Result<Handlers, RunError> {
         let load = |kind, what: &str| {
-            HandlerCode::load(kind).map_err(|e| RunError::Asset(format!("the {what}: {e}")))
+            HandlerCode::load(kind).map_err(|source| RunError::AssetPlan {
+                what: format!("the {what}: "),
+                source,
+            })
         };
         Ok(Handlers {
             bucket_deployment: load(HandlerKind::BucketDeployment, "bucket deployment handler")?,
@@ -252,7 +255,10 @@ fn tree_asset(
     };
     planner
         .plan(source, &AssetOptions::default())
-        .map_err(|e| RunError::Asset(format!("{what}{e}")))
+        .map_err(|source| RunError::AssetPlan {
+            what: what.to_string(),
+            source,
+        })
 }
 
 /// MLSpace's Lambda code: one asset shared by every function (from the prefetch).
@@ -263,21 +269,24 @@ fn lambda_code(planner: &mut Planner, root: &Path) -> Result<PlannedAsset, RunEr
             AssetSource::Directory(root.join(path)),
             &AssetOptions::default(),
         )
-        .map_err(|e| RunError::Asset(format!("MLSpace's Lambda code ({path}): {e}")))
+        .map_err(|source| RunError::AssetPlan {
+            what: format!("MLSpace's Lambda code ({path}): "),
+            source,
+        })
 }
 
 /// The web app's build, which must exist (from the prefetch).
 fn frontend_build(planner: &mut Planner, root: &Path) -> Result<PlannedAsset, RunError> {
     let build = root.join(super::app::FRONTEND_BUILD_PATH);
     if !build.is_dir() {
-        return Err(RunError::Asset(format!(
-            "{} is not a folder: the web app is deployed from its build; build it first (in frontend/: `npm install` and `npm run build`)",
-            build.display()
-        )));
+        return Err(RunError::FrontendBuildMissing { path: build });
     }
     planner
         .plan(AssetSource::Directory(build), &AssetOptions::default())
-        .map_err(|e| RunError::Asset(e.to_string()))
+        .map_err(|source| RunError::AssetPlan {
+            what: String::new(),
+            source,
+        })
 }
 
 /// A layer of mlspace-core (`common` or `notifier`): the common recipe, COMMON_LAYER_PATH.
@@ -296,7 +305,10 @@ fn core_layer(
     };
     resolve_layer_code_with(root, &request, layers.builder, layers.tools)
         .and_then(|code| code.plan(id))
-        .map_err(|e| RunError::Asset(format!("layer {id}: {e}")))
+        .map_err(|e| RunError::Layer {
+            id: id.to_string(),
+            source: Box::new(e),
+        })
 }
 
 /// The web tier's JWT layer: the jwt recipe, JWT_LAYER_PATH.
@@ -310,7 +322,9 @@ fn jwt_layer(root: &Path, cfg: &Config, layers: &LayerTools) -> Result<PlannedLa
     };
     resolve_layer_code_with(root, &request, layers.builder, layers.tools)
         .and_then(|code| code.plan("jwt"))
-        .map_err(|e| RunError::Asset(e.to_string()))
+        .map_err(|e| RunError::LayerPlan {
+            source: Box::new(e),
+        })
 }
 
 /// Reads `<root>/lib/resources/config/cluster-config.json`, or the defaults when it is absent.
@@ -324,12 +338,8 @@ pub fn read_cluster_config(root: &Path) -> Result<J, RunError> {
     let cluster =
         crate::config::merge::parse_object_or(&text, &origin, crate::config::CLUSTER_CONFIG_HINT)?;
     let cluster = J::Object(cluster);
-    check_cluster_config(&cluster).map_err(|problem| {
-        RunError::Asset(format!(
-            "{origin}: {problem}; {}",
-            crate::config::CLUSTER_CONFIG_HINT
-        ))
-    })?;
+    check_cluster_config(&cluster)
+        .map_err(|problem| RunError::ClusterConfig { origin, problem })?;
     Ok(cluster)
 }
 
@@ -342,7 +352,7 @@ pub fn read_lifecycle_scripts(root: &Path) -> Result<LifecycleScripts, RunError>
             .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
             .map_err(|e| {
                 if e.is_not_found() {
-                    RunError::Asset(format!("{e}: the notebook lifecycle scripts are part of the MLSpace source tree; run from its root"))
+                    RunError::LifecycleScript { source: e }
                 } else {
                     e.into()
                 }
@@ -363,6 +373,46 @@ mod tests {
     /// The repository's example MLSpace tree (read only).
     fn example_tree() -> &'static Path {
         Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/mlspace"))
+    }
+
+    /// The report `main` prints: the message and the causes not already in it.
+    fn printed(e: &RunError) -> String {
+        let (message, causes) = crate::mlspace::run::error_report(e);
+        std::iter::once(message)
+            .chain(causes)
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn a_nested_cause_is_kept_and_printed_once() {
+        use std::error::Error as _;
+        let e = RunError::Layer {
+            id: "common".into(),
+            source: Box::new(crate::mlspace::layers::LayerError::Io {
+                path: "lambda_dependencies/common/requirements.txt".into(),
+                source: std::io::Error::other("disk on fire"),
+            }),
+        };
+        // The chain keeps the typed causes: RunError -> LayerError -> io::Error.
+        let layer = e.source().expect("the layer error is the source");
+        assert_eq!(
+            layer.to_string(),
+            "lambda_dependencies/common/requirements.txt: disk on fire"
+        );
+        assert_eq!(layer.source().unwrap().to_string(), "disk on fire");
+        let text = printed(&e);
+        assert_eq!(text.matches("disk on fire").count(), 1, "{text}");
+        assert!(text.starts_with("layer common: lambda_dependencies/common/requirements.txt: "));
+
+        // A lifecycle script missing from the tree: the file is named, its cause once.
+        let empty = tempfile::tempdir().unwrap();
+        let e = read_lifecycle_scripts(empty.path()).unwrap_err();
+        assert!(matches!(e, RunError::LifecycleScript { .. }), "{e:?}");
+        let cause = e.source().unwrap().to_string();
+        let text = printed(&e);
+        assert_eq!(text.matches(&cause).count(), 1, "{text}");
+        assert!(text.contains(CREATE_SCRIPT), "{text}");
     }
 
     #[test]

@@ -38,8 +38,35 @@ pub enum RunError {
         source: std::io::Error,
         hint: &'static str,
     },
+    /// A stack's asset problem, as text (the stacks still build their own messages).
     #[error("{0}")]
     Asset(String),
+    /// An asset that cannot be planned; `what` names it (and ends in `: ` where it names one).
+    #[error("{what}{source}")]
+    AssetPlan {
+        what: String,
+        #[source]
+        source: crate::cdk::assets::AssetError,
+    },
+    #[error(transparent)]
+    LayerPlan {
+        source: Box<crate::mlspace::layers::LayerError>,
+    },
+    #[error("layer {id}: {source}")]
+    Layer {
+        id: String,
+        #[source]
+        source: Box<crate::mlspace::layers::LayerError>,
+    },
+    #[error("{} is not a folder: the web app is deployed from its build; build it first (in frontend/: `npm install` and `npm run build`)", path.display())]
+    FrontendBuildMissing { path: PathBuf },
+    #[error("{origin}: {problem}; {}", crate::config::CLUSTER_CONFIG_HINT)]
+    ClusterConfig { origin: String, problem: String },
+    #[error("{source}: the notebook lifecycle scripts are part of the MLSpace source tree; run from its root")]
+    LifecycleScript {
+        #[source]
+        source: crate::cdk::input::InputError,
+    },
     #[error(transparent)]
     Context(#[from] crate::cdk::lookups::ContextError),
     #[error("mlspace-vpc: MLSpace puts the VPC of {region} in {given}, but the account's availability zones there are {known} (availability-zones context); the TS app stops here too: check the account and region, or refresh the lookup with `cdk context --reset` and synthesize again")]
@@ -58,6 +85,24 @@ pub enum RunError {
     Guard(#[from] crate::config::release_guard::GuardError),
     #[error(transparent)]
     Unsupported(#[from] crate::config::release_guard::Unsupported),
+}
+
+/// What is printed for an error: its message, then the causes whose text is not already
+/// printed (most messages include their cause's text), so each cause appears exactly once.
+pub fn error_report(e: &dyn std::error::Error) -> (String, Vec<String>) {
+    let message = e.to_string();
+    let mut printed = message.clone();
+    let mut causes = Vec::new();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !printed.contains(&text) {
+            printed.push_str(&text);
+            causes.push(text);
+        }
+        source = s.source();
+    }
+    (message, causes)
 }
 
 /// Options of `mlspace-cdk synth` (also used when the cdk CLI runs the binary).
@@ -154,13 +199,13 @@ fn check_outdir_outside_sources(outdir: &Path, project_dir: &Path) -> Result<(),
             continue;
         };
         if out.starts_with(&source) {
-            return Err(RunError::Asset(
-                crate::cdk::assets::AssetError::OutDirInsideSource {
+            return Err(RunError::AssetPlan {
+                what: String::new(),
+                source: crate::cdk::assets::AssetError::OutDirInsideSource {
                     outdir: outdir.to_path_buf(),
                     source_dir: project_dir.join(rel),
-                }
-                .to_string(),
-            ));
+                },
+            });
         }
     }
     Ok(())
