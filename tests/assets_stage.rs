@@ -271,3 +271,42 @@ fn wrong_kind_is_an_error() {
         "{err}"
     );
 }
+
+/// The hash and the staged bytes come from one walk: fingerprinting the staged copy with the
+/// options it was planned with gives the planned hash back (excludes and links included).
+#[cfg(unix)]
+#[test]
+fn the_staged_copy_hashes_to_the_planned_hash() {
+    let check = |source: std::path::PathBuf, opts: AssetOptions, out: &Path| {
+        let planned = plan(AssetSource::Directory(source), &opts).unwrap();
+        stage(&planned, out).unwrap();
+        let mut hash_opts = opts.clone();
+        hash_opts
+            .exclude
+            .insert(0, mlspace_cdk::cdk::assets::DEFAULT_EXCLUDE.to_string());
+        let staged = out.join(&planned.staged_name);
+        assert_eq!(
+            mlspace_cdk::cdk::assets::fingerprint(&staged, &hash_opts).unwrap(),
+            planned.hash,
+            "{:?}",
+            listing(&staged)
+        );
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    excludes_tree(&src);
+    let opts = AssetOptions {
+        exclude: ["*.pyc", "build", "!keep.pyc", "docs/*.md"]
+            .map(String::from)
+            .to_vec(),
+        ..Default::default()
+    };
+    check(src, opts, &dir.path().join("out1"));
+
+    let (dir, root) = tree_with_links();
+    let opts = AssetOptions {
+        external_links: ExternalLinks::Follow,
+        ..Default::default()
+    };
+    check(root, opts, &dir.path().join("out2"));
+}
