@@ -156,7 +156,33 @@ pub(super) fn run(
     output: &Path,
     tools: &BuildTools,
 ) -> Result<(), LayerError> {
-    let (program, args) = match kind {
+    let (program, args) = command(kind, req, recipe, recipe_dir, output, tools)?;
+    let label = format!("layer {} ({}, {})", req.id, req.architecture, kind.as_str());
+    eprintln!("building {label}...");
+    let started = Instant::now();
+    let (status, tail) = run_reporting(req, &program, &args, &label, started)?;
+    if !status.success() {
+        return Err(LayerError::BuildFailed {
+            layer: req.id.into(),
+            builder: kind.as_str(),
+            status: status.to_string(),
+            tail,
+        });
+    }
+    eprintln!("built {label} in {:.1}s", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// The program and arguments of a build by `kind`.
+fn command(
+    kind: BuilderKind,
+    req: &LayerRequest,
+    recipe: &Recipe,
+    recipe_dir: &Path,
+    output: &Path,
+    tools: &BuildTools,
+) -> Result<(String, Vec<String>), LayerError> {
+    Ok(match kind {
         BuilderKind::Docker => {
             let args = docker_args(
                 recipe_dir,
@@ -183,19 +209,27 @@ pub(super) fn run(
                 pip_args(&requirements, &target, version, req.architecture),
             )
         }
-    };
-    let label = format!("layer {} ({}, {})", req.id, req.architecture, kind.as_str());
-    eprintln!("building {label}...");
-    let started = Instant::now();
-    let mut child = Command::new(&program)
-        .args(&args)
+    })
+}
+
+/// Run the build, reporting progress every [`PROGRESS_EVERY`]; its exit status and the last
+/// lines of its output.
+fn run_reporting(
+    req: &LayerRequest,
+    program: &str,
+    args: &[String],
+    label: &str,
+    started: Instant,
+) -> Result<(std::process::ExitStatus, Vec<String>), LayerError> {
+    let mut child = Command::new(program)
+        .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|source| LayerError::Spawn {
             layer: req.id.into(),
-            program: program.clone(),
+            program: program.to_owned(),
             source,
         })?;
     let tail = Arc::new(Mutex::new(VecDeque::with_capacity(TAIL_LINES)));
@@ -212,7 +246,7 @@ pub(super) fn run(
         match child.try_wait() {
             Ok(Some(status)) => break status,
             Ok(None) => {}
-            Err(e) => return Err(LayerError::io(Path::new(&program), e)),
+            Err(e) => return Err(LayerError::io(Path::new(program), e)),
         }
         if started.elapsed() >= next_report {
             eprintln!("  still building {label}: {}s", next_report.as_secs());
@@ -223,20 +257,11 @@ pub(super) fn run(
     for reader in readers {
         let _ = reader.join();
     }
-    if !status.success() {
-        let tail = tail
-            .lock()
-            .map(|t| t.iter().cloned().collect())
-            .unwrap_or_default();
-        return Err(LayerError::BuildFailed {
-            layer: req.id.into(),
-            builder: kind.as_str(),
-            status: status.to_string(),
-            tail,
-        });
-    }
-    eprintln!("built {label} in {:.1}s", started.elapsed().as_secs_f64());
-    Ok(())
+    let tail = tail
+        .lock()
+        .map(|t| t.iter().cloned().collect())
+        .unwrap_or_default();
+    Ok((status, tail))
 }
 
 /// The requirements file for pip: the recipe's own, else our built-in list for that recipe.
