@@ -237,15 +237,24 @@ pub fn tables(app: &mut App, scope: NodeId, ctx: &Ctx, inputs: &CoreInputs) {
 
 /// Each table's construct id and its keys and indexes, in the TS app's order.
 fn table_definitions(cfg: &Config) -> Vec<(&'static str, Table)> {
+    let mut tables = dataset_project_and_group_tables(cfg);
+    tables.extend(user_resource_and_settings_tables(cfg));
+    tables
+}
+
+/// A keys-only global index `ReverseLookup` that reads a membership table the other way round.
+fn reverse_lookup(t: Table, partition: &str, sort: &str) -> Table {
+    t.global_index(
+        "ReverseLookup",
+        Attribute::string(partition),
+        Some(Attribute::string(sort)),
+        Projection::KeysOnly,
+    )
+}
+
+/// The dataset, project and group tables and their memberships (the first seven, in order).
+fn dataset_project_and_group_tables(cfg: &Config) -> Vec<(&'static str, Table)> {
     let s = Attribute::string;
-    let reverse = |t: Table, partition: &str, sort: &str| {
-        t.global_index(
-            "ReverseLookup",
-            s(partition),
-            Some(s(sort)),
-            Projection::KeysOnly,
-        )
-    };
     vec![
         (
             "mlspace-ddb-datasets",
@@ -257,7 +266,7 @@ fn table_definitions(cfg: &Config) -> Vec<(&'static str, Table)> {
         ),
         (
             "mlspace-ddb-project-users",
-            reverse(
+            reverse_lookup(
                 Table::new(&cfg.project_users_table_name, s("project")).sort_key(s("user")),
                 "user",
                 "project",
@@ -269,7 +278,7 @@ fn table_definitions(cfg: &Config) -> Vec<(&'static str, Table)> {
         ),
         (
             "mlspace-ddb-group-datasets",
-            reverse(
+            reverse_lookup(
                 Table::new(&cfg.group_datasets_table_name, s("group")).sort_key(s("dataset")),
                 "dataset",
                 "group",
@@ -277,7 +286,7 @@ fn table_definitions(cfg: &Config) -> Vec<(&'static str, Table)> {
         ),
         (
             "mlspace-ddb-group-users",
-            reverse(
+            reverse_lookup(
                 Table::new(&cfg.group_users_table_name, s("group")).sort_key(s("user")),
                 "user",
                 "group",
@@ -288,13 +297,20 @@ fn table_definitions(cfg: &Config) -> Vec<(&'static str, Table)> {
             Table::new(&cfg.groups_membership_history_table_name, s("group"))
                 .sort_key(Attribute::number("actionedAt")),
         ),
+    ]
+}
+
+/// The user, project-group, resource and app-configuration tables (the last five, in order).
+fn user_resource_and_settings_tables(cfg: &Config) -> Vec<(&'static str, Table)> {
+    let s = Attribute::string;
+    vec![
         (
             "mlspace-ddb-users",
             Table::new(&cfg.users_table_name, s("username")),
         ),
         (
             "mlspace-ddb-project-groups",
-            reverse(
+            reverse_lookup(
                 Table::new(&cfg.project_groups_table_name, s("project")).sort_key(s("group")),
                 "group",
                 "project",
