@@ -396,31 +396,68 @@ pub fn differences(
 ) -> Vec<Difference> {
     let mut found = Vec::new();
     if checkout.is_typescript {
-        if checkout.version.as_deref() != Some(release.version) {
-            found.push(Difference::Version {
-                found: checkout.version.clone(),
-                problem: checkout.version_problem.clone(),
+        found.extend(file_differences(release, checkout));
+    }
+    found.extend(flag_differences(release, checkout, context));
+    for export in constants_exports {
+        if !release.has_constant(&export.name) {
+            found.push(Difference::Constant {
+                name: export.name.clone(),
+                line: export.line,
             });
         }
-        let released: BTreeMap<&str, &str> = release.typescript_files.iter().copied().collect();
-        for (path, digest) in &checkout.typescript_files {
-            match released.get(path.as_str()) {
-                Some(d) if d == digest => {}
-                _ if digest.starts_with(UNREADABLE) => found.push(Difference::FileUnreadable(
-                    path.clone(),
-                    digest[UNREADABLE.len()..].to_owned(),
-                )),
-                Some(_) => found.push(Difference::FileChanged(path.clone())),
-                None => found.push(Difference::FileAdded(path.clone())),
-            }
-        }
-        for path in released.keys() {
-            if !checkout.typescript_files.contains_key(*path) {
-                found.push(Difference::FileDeleted((*path).to_owned()));
+    }
+    // Where the TS app exists, its configTypes.ts imports every 1.6.10 constant: one missing (or
+    // no longer exported) is a compile error there, not a default here.
+    if checkout.is_typescript && checkout.has_constants_ts {
+        for name in release.constants {
+            if !constants_exports.iter().any(|e| e.name == *name) {
+                found.push(Difference::MissingConstant((*name).to_owned()));
             }
         }
     }
+    if checkout.is_typescript {
+        found.extend(package_differences(release, &checkout.aws_cdk_lib));
+    }
+    found
+}
 
+/// (a), (b): another version, and TypeScript files changed, added, deleted or unreadable.
+fn file_differences(release: &Release, checkout: &Checkout) -> Vec<Difference> {
+    let mut found = Vec::new();
+    if checkout.version.as_deref() != Some(release.version) {
+        found.push(Difference::Version {
+            found: checkout.version.clone(),
+            problem: checkout.version_problem.clone(),
+        });
+    }
+    let released: BTreeMap<&str, &str> = release.typescript_files.iter().copied().collect();
+    for (path, digest) in &checkout.typescript_files {
+        match released.get(path.as_str()) {
+            Some(d) if d == digest => {}
+            _ if digest.starts_with(UNREADABLE) => found.push(Difference::FileUnreadable(
+                path.clone(),
+                digest[UNREADABLE.len()..].to_owned(),
+            )),
+            Some(_) => found.push(Difference::FileChanged(path.clone())),
+            None => found.push(Difference::FileAdded(path.clone())),
+        }
+    }
+    for path in released.keys() {
+        if !checkout.typescript_files.contains_key(*path) {
+            found.push(Difference::FileDeleted((*path).to_owned()));
+        }
+    }
+    found
+}
+
+/// (c): feature flags of the context that differ from the release's (flags the app honours aside).
+fn flag_differences(
+    release: &Release,
+    checkout: &Checkout,
+    context: &Map<String, Value>,
+) -> Vec<Difference> {
+    let mut found = Vec::new();
     let released: BTreeMap<&str, Value> = release
         .context_flags
         .iter()
@@ -446,27 +483,6 @@ pub fn differences(
             found: now.cloned(),
             release: was.cloned(),
         });
-    }
-
-    for export in constants_exports {
-        if !release.has_constant(&export.name) {
-            found.push(Difference::Constant {
-                name: export.name.clone(),
-                line: export.line,
-            });
-        }
-    }
-    // Where the TS app exists, its configTypes.ts imports every 1.6.10 constant: one missing (or
-    // no longer exported) is a compile error there, not a default here.
-    if checkout.is_typescript && checkout.has_constants_ts {
-        for name in release.constants {
-            if !constants_exports.iter().any(|e| e.name == *name) {
-                found.push(Difference::MissingConstant((*name).to_owned()));
-            }
-        }
-    }
-    if checkout.is_typescript {
-        found.extend(package_differences(release, &checkout.aws_cdk_lib));
     }
     found
 }
@@ -579,6 +595,26 @@ pub fn render_release_table(root: &Path) -> Result<String, GuardError> {
         message: e.to_string(),
     })?;
 
+    Ok(release_table_source(
+        &version,
+        &checkout,
+        &cdk,
+        &constants.exports,
+        &dependency,
+        &locked,
+    ))
+}
+
+/// The text of `src/config/release_table.rs`: the release's digests, feature flags, constant
+/// names and aws-cdk-lib versions as a `Release` constant.
+fn release_table_source(
+    version: &str,
+    checkout: &Checkout,
+    cdk: &Value,
+    exports: &[super::constants_ts::Export],
+    dependency: &str,
+    locked: &str,
+) -> String {
     let quote = |s: &str| format!("{s:?}");
     let mut out = String::new();
     out.push_str(&format!(
@@ -587,7 +623,7 @@ pub fn render_release_table(root: &Path) -> Result<String, GuardError> {
          //! re-derives it from `$MLSPACE_CHECKOUT`.\n\n\
          use super::release_guard::Release;\n\n\
          pub const RELEASE: Release = Release {{\n    version: {},\n    typescript_files: &[\n",
-        quote(&version)
+        quote(version)
     ));
     for (path, digest) in &checkout.typescript_files {
         out.push_str(&format!(
@@ -607,15 +643,15 @@ pub fn render_release_table(root: &Path) -> Result<String, GuardError> {
         }
     }
     out.push_str("    ],\n    constants: &[\n");
-    for export in &constants.exports {
+    for export in exports {
         out.push_str(&format!("        {},\n", quote(&export.name)));
     }
     out.push_str(&format!(
         "    ],\n    aws_cdk_lib: {},\n    aws_cdk_lib_locked: {},\n}};\n",
-        quote(&dependency),
-        quote(&locked)
+        quote(dependency),
+        quote(locked)
     ));
-    Ok(out)
+    out
 }
 
 #[cfg(test)]
