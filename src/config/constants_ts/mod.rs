@@ -15,8 +15,8 @@
 use indexmap::IndexMap;
 use oxc_allocator::Allocator;
 use oxc_ast::ast::{
-    BindingPattern, Declaration, Expression, ObjectPropertyKind, PropertyKey, PropertyKind,
-    Statement, UnaryOperator, VariableDeclarationKind,
+    BindingPattern, Declaration, Expression, ObjectExpression, ObjectPropertyKind, PropertyKey,
+    PropertyKind, Statement, UnaryOperator, VariableDeclarationKind,
 };
 use oxc_span::{GetSpan, SourceType, Span};
 use serde_json::{Map, Value};
@@ -429,47 +429,7 @@ fn literal(expression: &Expression) -> Result<Literal, NotLiteral> {
             Ok(Literal::Number(-n.value, number_text(-n.value)))
         }
         Expression::BooleanLiteral(b) => Ok(Literal::Flag(b.value)),
-        Expression::ObjectExpression(object) => {
-            let mut entries = IndexMap::new();
-            for property in &object.properties {
-                let ObjectPropertyKind::ObjectProperty(p) = property else {
-                    return Err(NotLiteral {
-                        span: property.span(),
-                        found: "a spread (`...`)".to_owned(),
-                    });
-                };
-                let key_error = || NotLiteral {
-                    span: p.span,
-                    found: "a computed key".to_owned(),
-                };
-                if p.computed || p.method || p.kind != PropertyKind::Init {
-                    return Err(key_error());
-                }
-                let key = match &p.key {
-                    PropertyKey::StaticIdentifier(id) => id.name.to_string(),
-                    PropertyKey::StringLiteral(s) => s.value.to_string(),
-                    _ => return Err(key_error()),
-                };
-                if p.shorthand {
-                    return Err(NotLiteral {
-                        span: p.span,
-                        found: format!("the shorthand `{key}` (another constant)"),
-                    });
-                }
-                match literal(&p.value)? {
-                    Literal::Text(text) => {
-                        entries.insert(key, text);
-                    }
-                    _ => {
-                        return Err(NotLiteral {
-                            span: p.value.span(),
-                            found: format!("a value of {key} that is not a string"),
-                        })
-                    }
-                }
-            }
-            Ok(Literal::TextMap(entries))
-        }
+        Expression::ObjectExpression(object) => text_map(object),
         Expression::StaticMemberExpression(m) => match &m.object {
             Expression::Identifier(object) if !m.optional => match object.name.as_str() {
                 "Architecture" => Ok(Literal::Architecture(m.property.name.to_string())),
@@ -500,6 +460,49 @@ fn literal(expression: &Expression) -> Result<Literal, NotLiteral> {
         e if e.as_member_expression().is_some() => Err(not("a member expression")),
         _ => Err(not("an expression")),
     }
+}
+
+/// An object literal of string values (ADDITIONAL_LAMBDA_ENVIRONMENT_VARS), in its order.
+fn text_map(object: &ObjectExpression) -> Result<Literal, NotLiteral> {
+    let mut entries = IndexMap::new();
+    for property in &object.properties {
+        let ObjectPropertyKind::ObjectProperty(p) = property else {
+            return Err(NotLiteral {
+                span: property.span(),
+                found: "a spread (`...`)".to_owned(),
+            });
+        };
+        let key_error = || NotLiteral {
+            span: p.span,
+            found: "a computed key".to_owned(),
+        };
+        if p.computed || p.method || p.kind != PropertyKind::Init {
+            return Err(key_error());
+        }
+        let key = match &p.key {
+            PropertyKey::StaticIdentifier(id) => id.name.to_string(),
+            PropertyKey::StringLiteral(s) => s.value.to_string(),
+            _ => return Err(key_error()),
+        };
+        if p.shorthand {
+            return Err(NotLiteral {
+                span: p.span,
+                found: format!("the shorthand `{key}` (another constant)"),
+            });
+        }
+        match literal(&p.value)? {
+            Literal::Text(text) => {
+                entries.insert(key, text);
+            }
+            _ => {
+                return Err(NotLiteral {
+                    span: p.value.span(),
+                    found: format!("a value of {key} that is not a string"),
+                })
+            }
+        }
+    }
+    Ok(Literal::TextMap(entries))
 }
 
 /// A number as JSON writes it (`30`, `0.5`).
