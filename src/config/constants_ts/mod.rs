@@ -15,8 +15,9 @@
 use indexmap::IndexMap;
 use oxc_allocator::Allocator;
 use oxc_ast::ast::{
-    BindingPattern, Declaration, Expression, ObjectExpression, ObjectPropertyKind, PropertyKey,
-    PropertyKind, Statement, UnaryOperator, VariableDeclarationKind,
+    BindingPattern, Declaration, ExportNamedDeclaration, Expression, ObjectExpression,
+    ObjectPropertyKind, PropertyKey, PropertyKind, Statement, UnaryOperator, VariableDeclaration,
+    VariableDeclarationKind, VariableDeclarator,
 };
 use oxc_span::{GetSpan, SourceType, Span};
 use serde_json::{Map, Value};
@@ -222,98 +223,36 @@ fn parse_program(
     if let Some(error) = parsed.diagnostics.errors().next() {
         let offset = error.labels.first().map_or(0, |l| l.offset() as usize);
         let (line, column) = lines.position(offset);
+        let message = error.message.to_string();
         return Err(ConstantsError::Syntax {
             origin: origin.to_owned(),
             line,
             column,
-            message: error.message.to_string(),
+            message,
         });
     }
 
     let mut out = ConstantsTs::default();
     // Every top-level variable, by name, and the line it is first declared on: TypeScript
     // refuses a second declaration of a `const`, so the file would not compile.
-    let mut declared: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    let mut declare = |name: &str, span: Span| -> Result<(), ConstantsError> {
-        let (line, column) = lines.position(span.start as usize);
-        if let Some(first) = declared.insert(name.to_owned(), line) {
-            return Err(ConstantsError::Duplicate {
-                origin: origin.to_owned(),
-                line,
-                column,
-                name: name.to_owned(),
-                first,
-            });
-        }
-        Ok(())
-    };
+    let mut declared = Declared::default();
+    let mut declare = |name: &str, span: Span| declared.declare(name, span, origin, lines);
     for statement in &parsed.program.body {
         if let Some(what) = refused_statement(statement) {
-            let (line, column) = lines.position(statement.span().start as usize);
-            return Err(ConstantsError::Statement {
-                origin: origin.to_owned(),
-                line,
-                column,
-                what: what.to_owned(),
-            });
+            return Err(statement_error(origin, lines, statement.span(), what));
         }
         let declaration = match statement {
             Statement::ExportDeclaration(export) => &export.declaration,
             Statement::ExportNamedDeclaration(export) => {
-                for specifier in &export.specifiers {
-                    let name = specifier.exported.name().to_string();
-                    let (line, column) = lines.position(specifier.span.start as usize);
-                    if is_release_constant(&name) && default_of(&name).is_some() {
-                        return Err(ConstantsError::NotALiteral {
-                            origin: origin.to_owned(),
-                            line,
-                            column,
-                            expected: expected(
-                                &name,
-                                default_of(&name).unwrap_or(DefaultValue::Unset),
-                            ),
-                            name,
-                            found: "an `export { }` list".to_owned(),
-                        });
-                    }
-                    out.exports.push(Export { name, line });
-                }
+                export_list(export, origin, lines, is_release_constant, &mut out.exports)?;
                 continue;
             }
-            Statement::ExportFromDeclaration(export) => {
-                for specifier in &export.specifiers {
-                    let name = specifier.exported.name().to_string();
-                    let line = lines.position(specifier.span.start as usize).0;
-                    out.exports.push(Export { name, line });
-                }
-                continue;
-            }
-            Statement::ExportAllDeclaration(export) => {
-                let line = lines.position(export.span.start as usize).0;
-                out.exports.push(Export {
-                    name: "*".to_owned(),
-                    line,
-                });
+            Statement::ExportFromDeclaration(_) | Statement::ExportAllDeclaration(_) => {
+                out.exports.extend(re_exports(statement, lines));
                 continue;
             }
             Statement::VariableDeclaration(local) => {
-                // A local's initializer runs too: only literals (which run nothing) pass.
-                for declarator in &local.declarations {
-                    if let BindingPattern::BindingIdentifier(id) = &declarator.id {
-                        declare(&id.name, id.span)?;
-                    }
-                    if let Some(init) = &declarator.init {
-                        if literal(init).is_err() {
-                            let (line, column) = lines.position(init.span().start as usize);
-                            return Err(ConstantsError::Statement {
-                                origin: origin.to_owned(),
-                                line,
-                                column,
-                                what: "a local initialized with code".to_owned(),
-                            });
-                        }
-                    }
-                }
+                check_locals(local, &mut declare, origin, lines)?;
                 continue;
             }
             _ => continue,
@@ -339,52 +278,182 @@ fn parse_program(
             if !is_release_constant(&name) || variables.declare {
                 continue;
             }
-            let Some(kind) = default_of(&name) else {
-                continue;
-            };
-            let at = |span: Span| lines.position(span.start as usize);
-            let not_a_literal = |n: NotLiteral| {
-                let (line, column) = at(n.span);
-                ConstantsError::NotALiteral {
-                    origin: origin.to_owned(),
-                    line,
-                    column,
-                    name: name.clone(),
-                    found: n.found,
-                    expected: expected(&name, kind),
-                }
-            };
-            if variables.kind != VariableDeclarationKind::Const {
-                return Err(not_a_literal(NotLiteral {
-                    span: variables.span,
-                    found: format!(
-                        "a `{}` declaration (it could be reassigned)",
-                        variables.kind.as_str()
-                    ),
-                }));
+            if let Some(constant) = release_value(name, line, variables, declarator, origin, lines)?
+            {
+                out.values.push(constant);
             }
-            let Some(init) = &declarator.init else {
-                return Err(not_a_literal(NotLiteral {
-                    span: declarator.span,
-                    found: "nothing".to_owned(),
-                }));
-            };
-            let literal = literal(init).map_err(not_a_literal)?;
-            let value = check(&name, kind, literal).map_err(|found| {
-                let (line, column) = at(init.span());
-                ConstantsError::WrongType {
-                    origin: origin.to_owned(),
-                    line,
-                    column,
-                    name: name.clone(),
-                    expected: expected(&name, kind),
-                    found,
-                }
-            })?;
-            out.values.push(Constant { name, value, line });
         }
     }
     Ok(out)
+}
+
+/// The names `export { a } from '...'` and `export * from '...'` export (`*` for the latter).
+fn re_exports(statement: &Statement, lines: &LineIndex) -> Vec<Export> {
+    let mut exports = Vec::new();
+    match statement {
+        Statement::ExportFromDeclaration(export) => {
+            for specifier in &export.specifiers {
+                let name = specifier.exported.name().to_string();
+                let line = lines.position(specifier.span.start as usize).0;
+                exports.push(Export { name, line });
+            }
+        }
+        Statement::ExportAllDeclaration(export) => {
+            let line = lines.position(export.span.start as usize).0;
+            exports.push(Export {
+                name: "*".to_owned(),
+                line,
+            });
+        }
+        _ => {}
+    }
+    exports
+}
+
+/// A statement lib/constants.ts may not hold, at `span`.
+fn statement_error(origin: &str, lines: &LineIndex, span: Span, what: &str) -> ConstantsError {
+    let (line, column) = lines.position(span.start as usize);
+    ConstantsError::Statement {
+        origin: origin.to_owned(),
+        line,
+        column,
+        what: what.to_owned(),
+    }
+}
+
+/// Every top-level variable, by name, and the line it is first declared on: TypeScript
+/// refuses a second declaration of a `const`, so the file would not compile.
+#[derive(Default)]
+struct Declared(std::collections::HashMap<String, usize>);
+
+impl Declared {
+    fn declare(
+        &mut self,
+        name: &str,
+        span: Span,
+        origin: &str,
+        lines: &LineIndex,
+    ) -> Result<(), ConstantsError> {
+        let (line, column) = lines.position(span.start as usize);
+        if let Some(first) = self.0.insert(name.to_owned(), line) {
+            return Err(ConstantsError::Duplicate {
+                origin: origin.to_owned(),
+                line,
+                column,
+                name: name.to_owned(),
+                first,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// `export { a, b }`: the names are exported; a release constant may not be exported this way.
+fn export_list(
+    export: &ExportNamedDeclaration,
+    origin: &str,
+    lines: &LineIndex,
+    is_release_constant: &(dyn Fn(&str) -> bool + Sync),
+    exports: &mut Vec<Export>,
+) -> Result<(), ConstantsError> {
+    for specifier in &export.specifiers {
+        let name = specifier.exported.name().to_string();
+        let (line, column) = lines.position(specifier.span.start as usize);
+        if is_release_constant(&name) && default_of(&name).is_some() {
+            return Err(ConstantsError::NotALiteral {
+                origin: origin.to_owned(),
+                line,
+                column,
+                expected: expected(&name, default_of(&name).unwrap_or(DefaultValue::Unset)),
+                name,
+                found: "an `export { }` list".to_owned(),
+            });
+        }
+        exports.push(Export { name, line });
+    }
+    Ok(())
+}
+
+/// A top-level `const`/`let`/`var` that is not exported.
+fn check_locals(
+    local: &VariableDeclaration,
+    declare: &mut dyn FnMut(&str, Span) -> Result<(), ConstantsError>,
+    origin: &str,
+    lines: &LineIndex,
+) -> Result<(), ConstantsError> {
+    // A local's initializer runs too: only literals (which run nothing) pass.
+    for declarator in &local.declarations {
+        if let BindingPattern::BindingIdentifier(id) = &declarator.id {
+            declare(&id.name, id.span)?;
+        }
+        if let Some(init) = &declarator.init {
+            if literal(init).is_err() {
+                let (line, column) = lines.position(init.span().start as usize);
+                return Err(ConstantsError::Statement {
+                    origin: origin.to_owned(),
+                    line,
+                    column,
+                    what: "a local initialized with code".to_owned(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The value lib/constants.ts gives the release constant `name` (declared on `line`), checked
+/// to be a literal of the property's type; `None` for a name that is no property.
+fn release_value(
+    name: String,
+    line: usize,
+    variables: &VariableDeclaration,
+    declarator: &VariableDeclarator,
+    origin: &str,
+    lines: &LineIndex,
+) -> Result<Option<Constant>, ConstantsError> {
+    let Some(kind) = default_of(&name) else {
+        return Ok(None);
+    };
+    let at = |span: Span| lines.position(span.start as usize);
+    let not_a_literal = |n: NotLiteral| {
+        let (line, column) = at(n.span);
+        ConstantsError::NotALiteral {
+            origin: origin.to_owned(),
+            line,
+            column,
+            name: name.clone(),
+            found: n.found,
+            expected: expected(&name, kind),
+        }
+    };
+    if variables.kind != VariableDeclarationKind::Const {
+        return Err(not_a_literal(NotLiteral {
+            span: variables.span,
+            found: format!(
+                "a `{}` declaration (it could be reassigned)",
+                variables.kind.as_str()
+            ),
+        }));
+    }
+    let Some(init) = &declarator.init else {
+        return Err(not_a_literal(NotLiteral {
+            span: declarator.span,
+            found: "nothing".to_owned(),
+        }));
+    };
+    let literal = literal(init).map_err(not_a_literal)?;
+    let value = check(&name, kind, literal).map_err(|found| {
+        let (line, column) = at(init.span());
+        ConstantsError::WrongType {
+            origin: origin.to_owned(),
+            line,
+            column,
+            name: name.clone(),
+            expected: expected(&name, kind),
+            found,
+        }
+    })?;
+    Ok(Some(Constant { name, value, line }))
 }
 
 /// Names declared by an exported type, interface, `declare`d class or function, `import =`, ...
