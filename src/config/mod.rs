@@ -56,8 +56,9 @@ const EC2_KEY_PLACEHOLDER: &str = "EC2_KEY";
 
 /// Every MLSpace configuration property, named after its TS key in snake_case.
 ///
-/// Strings keep the TS app's convention: `""` means "not set" (the stacks compare with `""`
-/// the way the TS app does). Defaults live in [`defaults::DEFAULTS`].
+/// Strings keep the TS app's convention: `""` means "not set"; the stacks ask the accessors
+/// (`existing_kms_key_arn()`, `existing_vpc()`, `notification_distro()`, ...), which say it
+/// with `Option`. Defaults live in [`defaults::DEFAULTS`].
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub struct Config {
