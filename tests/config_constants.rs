@@ -67,7 +67,7 @@ fn each_layer_overrides_the_one_below() {
     // constants.ts over the default
     assert_eq!(config.system_tag, "Acme");
     assert_eq!(config.lambda_architecture.name(), "arm64");
-    assert_eq!(config.lambda_runtime, "python3.12");
+    assert_eq!(config.lambda_runtime.name(), "python3.12");
     assert!(!config.enable_access_logging);
     // config.json over constants.ts
     assert_eq!(config.aws_region, "us-east-2");

@@ -86,119 +86,7 @@ pub fn merge_file(
             }
             continue;
         };
-        let numeric_or_flag = matches!(
-            default,
-            DefaultValue::Flag(_) | DefaultValue::WholeMinutes(_) | DefaultValue::Minutes(_)
-        );
-        if numeric_or_flag && keeps_default(value) {
-            // compat: the TS app reads null or "" here as "off" or 0, not as the default;
-            // neither is taken silently.
-            let (expected, default) = match default {
-                DefaultValue::Flag(flag) => ("true or false", flag.to_string()),
-                DefaultValue::WholeMinutes(n) => ("a whole number of minutes", n.to_string()),
-                DefaultValue::Minutes(n) => ("a number of minutes", n.to_string()),
-                _ => unreachable!("matched above"),
-            };
-            return Err(ConfigError::Empty {
-                origin: origin.to_owned(),
-                key: key.clone(),
-                found: if value.is_null() { "null" } else { "\"\"" },
-                expected,
-                default,
-            });
-        }
-        if keeps_default(value) {
-            match default {
-                // `null` is not `""` in the TS app: a name or ARN that is null is used as one
-                // (`null !== ''`), so neither silently.
-                DefaultValue::Text(_) if value.is_null() => {
-                    return Err(ConfigError::Empty {
-                        origin: origin.to_owned(),
-                        key: key.clone(),
-                        found: "null",
-                        expected: "a string (\"\" for none)",
-                        default: describe_below(merged.get(key.as_str())),
-                    });
-                }
-                // compat: the TS app's `_.merge` lays `""` over lib/constants.ts too; for
-                // these properties an empty value means "none" there and here alike.
-                DefaultValue::Text("") => {
-                    merged.insert(key.clone(), Value::from(""));
-                }
-                // compat: `_.merge` replaces the object with `null` or `""`, and spreading
-                // either adds no variable: the functions get none, not lib/constants.ts's.
-                DefaultValue::TextMap => {
-                    merged.insert(key.clone(), Value::Object(Map::new()));
-                }
-                // The TS app would take the empty value as the value itself, not the default;
-                // neither is taken silently.
-                DefaultValue::Text(_) if super::RELEASE.has_constant(key) => {
-                    return Err(ConfigError::Empty {
-                        origin: origin.to_owned(),
-                        key: key.clone(),
-                        found: if value.is_null() { "null" } else { "\"\"" },
-                        expected: "a non-empty string",
-                        default: describe_below(merged.get(key.as_str())),
-                    });
-                }
-                _ => {}
-            }
-            continue;
-        }
-        let wrong = |expected: &'static str| ConfigError::WrongType {
-            origin: origin.to_owned(),
-            key: key.clone(),
-            expected,
-            found: describe(value),
-        };
-        match default {
-            DefaultValue::Text(_) | DefaultValue::Unset => {
-                if !value.is_string() {
-                    return Err(wrong("a string"));
-                }
-                merged.insert(key.clone(), value.clone());
-            }
-            DefaultValue::Flag(_) => {
-                if !value.is_boolean() {
-                    return Err(wrong("true or false"));
-                }
-                merged.insert(key.clone(), value.clone());
-            }
-            DefaultValue::WholeMinutes(_) => match whole_number(value) {
-                Some(n) if n >= 1 => {
-                    merged.insert(key.clone(), Value::from(n));
-                }
-                _ => return Err(wrong("a whole number of minutes, 1 or more")),
-            },
-            DefaultValue::Minutes(_) => match value.as_f64() {
-                Some(n) if n >= 0.0 => {
-                    merged.insert(key.clone(), value.clone());
-                }
-                _ => return Err(wrong("a number of minutes, 0 or more")),
-            },
-            DefaultValue::TextMap => {
-                let Value::Object(entries) = value else {
-                    return Err(wrong("an object of string values"));
-                };
-                let target = merged
-                    .entry(key.clone())
-                    .or_insert_with(|| Value::Object(Map::new()));
-                let Value::Object(target) = target else {
-                    unreachable!("defaults_object gives every TextMap property an object")
-                };
-                for (name, entry) in entries {
-                    if !entry.is_string() {
-                        return Err(ConfigError::WrongType {
-                            origin: origin.to_owned(),
-                            key: format!("{key}.{name}"),
-                            expected: "a string",
-                            found: describe(entry),
-                        });
-                    }
-                    target.insert(name.clone(), entry.clone());
-                }
-            }
-        }
+        merge_property(merged, key, value, default, origin)?;
     }
     if unknown > MAX_UNKNOWN_WARNINGS {
         warnings.push(format!(
@@ -207,6 +95,152 @@ pub fn merge_file(
         ));
     }
     Ok(warnings)
+}
+
+/// Merge one known property's value over `merged`.
+fn merge_property(
+    merged: &mut Map<String, Value>,
+    key: &str,
+    value: &Value,
+    default: DefaultValue,
+    origin: &str,
+) -> Result<(), ConfigError> {
+    let numeric_or_flag = matches!(
+        default,
+        DefaultValue::Flag(_) | DefaultValue::WholeMinutes(_) | DefaultValue::Minutes(_)
+    );
+    if numeric_or_flag && keeps_default(value) {
+        // compat: the TS app reads null or "" here as "off" or 0, not as the default;
+        // neither is taken silently.
+        let (expected, default) = match default {
+            DefaultValue::Flag(flag) => ("true or false", flag.to_string()),
+            DefaultValue::WholeMinutes(n) => ("a whole number of minutes", n.to_string()),
+            DefaultValue::Minutes(n) => ("a number of minutes", n.to_string()),
+            _ => unreachable!("matched above"),
+        };
+        return Err(ConfigError::Empty {
+            origin: origin.to_owned(),
+            key: key.to_owned(),
+            found: if value.is_null() { "null" } else { "\"\"" },
+            expected,
+            default,
+        });
+    }
+    if keeps_default(value) {
+        return merge_empty(merged, key, value, default, origin);
+    }
+    merge_typed(merged, key, value, default, origin)
+}
+
+/// A text or map property given as `null` or `""`.
+fn merge_empty(
+    merged: &mut Map<String, Value>,
+    key: &str,
+    value: &Value,
+    default: DefaultValue,
+    origin: &str,
+) -> Result<(), ConfigError> {
+    match default {
+        // `null` is not `""` in the TS app: a name or ARN that is null is used as one
+        // (`null !== ''`), so neither silently.
+        DefaultValue::Text(_) if value.is_null() => {
+            return Err(ConfigError::Empty {
+                origin: origin.to_owned(),
+                key: key.to_owned(),
+                found: "null",
+                expected: "a string (\"\" for none)",
+                default: describe_below(merged.get(key)),
+            });
+        }
+        // compat: the TS app's `_.merge` lays `""` over lib/constants.ts too; for
+        // these properties an empty value means "none" there and here alike.
+        DefaultValue::Text("") => {
+            merged.insert(key.to_owned(), Value::from(""));
+        }
+        // compat: `_.merge` replaces the object with `null` or `""`, and spreading
+        // either adds no variable: the functions get none, not lib/constants.ts's.
+        DefaultValue::TextMap => {
+            merged.insert(key.to_owned(), Value::Object(Map::new()));
+        }
+        // The TS app would take the empty value as the value itself, not the default;
+        // neither is taken silently.
+        DefaultValue::Text(_) if super::RELEASE.has_constant(key) => {
+            return Err(ConfigError::Empty {
+                origin: origin.to_owned(),
+                key: key.to_owned(),
+                found: if value.is_null() { "null" } else { "\"\"" },
+                expected: "a non-empty string",
+                default: describe_below(merged.get(key)),
+            });
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// A property given a value: checked against its type and laid over `merged`.
+fn merge_typed(
+    merged: &mut Map<String, Value>,
+    key: &str,
+    value: &Value,
+    default: DefaultValue,
+    origin: &str,
+) -> Result<(), ConfigError> {
+    let wrong = |expected: &'static str| ConfigError::WrongType {
+        origin: origin.to_owned(),
+        key: key.to_owned(),
+        expected,
+        found: describe(value),
+    };
+    match default {
+        DefaultValue::Text(_) | DefaultValue::Unset => {
+            if !value.is_string() {
+                return Err(wrong("a string"));
+            }
+            merged.insert(key.to_owned(), value.clone());
+        }
+        DefaultValue::Flag(_) => {
+            if !value.is_boolean() {
+                return Err(wrong("true or false"));
+            }
+            merged.insert(key.to_owned(), value.clone());
+        }
+        DefaultValue::WholeMinutes(_) => match whole_number(value) {
+            Some(n) if n >= 1 => {
+                merged.insert(key.to_owned(), Value::from(n));
+            }
+            _ => return Err(wrong("a whole number of minutes, 1 or more")),
+        },
+        DefaultValue::Minutes(_) => match value.as_f64() {
+            Some(n) if n >= 0.0 => {
+                merged.insert(key.to_owned(), value.clone());
+            }
+            _ => return Err(wrong("a number of minutes, 0 or more")),
+        },
+        DefaultValue::TextMap => {
+            let Value::Object(entries) = value else {
+                return Err(wrong("an object of string values"));
+            };
+            let target = merged
+                .entry(key.to_owned())
+                .or_insert_with(|| Value::Object(Map::new()));
+            let Value::Object(target) = target else {
+                unreachable!("defaults_object gives every TextMap property an object")
+            };
+            for (name, entry) in entries {
+                if !entry.is_string() {
+                    return Err(ConfigError::WrongType {
+                        origin: origin.to_owned(),
+                        key: format!("{key}.{name}"),
+                        expected: "a string",
+                        found: describe(entry),
+                    });
+                }
+                target.insert(name.clone(), entry.clone());
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Unknown keys warned about one by one; the rest are counted in one line.

@@ -37,6 +37,8 @@ use indexmap::IndexMap;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
+use crate::cdk::lambda_runtimes::LambdaRuntime;
+
 pub use error::{ConfigError, RUN_THE_WIZARD};
 pub use release_table::RELEASE;
 pub use validate::partition_for_region;
@@ -54,8 +56,9 @@ const EC2_KEY_PLACEHOLDER: &str = "EC2_KEY";
 
 /// Every MLSpace configuration property, named after its TS key in snake_case.
 ///
-/// Strings keep the TS app's convention: `""` means "not set" (the stacks compare with `""`
-/// the way the TS app does). Defaults live in [`defaults::DEFAULTS`].
+/// Strings keep the TS app's convention: `""` means "not set"; the stacks ask the accessors
+/// (`existing_kms_key_arn()`, `existing_vpc()`, `notification_distro()`, ...), which say it
+/// with `Option`. Defaults live in [`defaults::DEFAULTS`].
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub struct Config {
@@ -133,8 +136,8 @@ pub struct Config {
     pub background_refresh_interval: serde_json::Number,
     pub new_users_suspended: bool,
     pub lambda_architecture: Architecture,
-    /// A Python Lambda runtime name such as `python3.11`.
-    pub lambda_runtime: String,
+    /// A Python 3 Lambda runtime such as `python3.11` (validation names the known ones).
+    pub lambda_runtime: LambdaRuntime,
     pub show_migration_options: bool,
     pub enable_ddb_kms_cmk_encryption: bool,
     /// A prebuilt common layer zip to use instead of building the layer.
@@ -188,11 +191,16 @@ impl std::fmt::Display for Architecture {
 }
 
 /// An existing VPC to deploy into instead of creating one.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ExistingVpc {
-    pub name: String,
-    pub id: String,
-    pub default_security_group: String,
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExistingVpc<'a> {
+    pub name: &'a str,
+    pub id: &'a str,
+    pub default_security_group: &'a str,
+}
+
+/// The value of a string property when it is set: the TS app's `""` means "not set".
+fn set(value: &str) -> Option<&str> {
+    (!value.is_empty()).then_some(value)
 }
 
 impl Config {
@@ -216,12 +224,95 @@ impl Config {
 
     /// The existing VPC, when all three EXISTING_VPC_* properties are set (validation
     /// guarantees all or none).
-    pub fn existing_vpc(&self) -> Option<ExistingVpc> {
-        (!self.existing_vpc_id.is_empty()).then(|| ExistingVpc {
-            name: self.existing_vpc_name.clone(),
-            id: self.existing_vpc_id.clone(),
-            default_security_group: self.existing_vpc_default_security_group.clone(),
+    /// compat: the TS app takes the existing VPC only when all three settings are given.
+    pub fn existing_vpc(&self) -> Option<ExistingVpc<'_>> {
+        Some(ExistingVpc {
+            name: set(&self.existing_vpc_name)?,
+            id: set(&self.existing_vpc_id)?,
+            default_security_group: set(&self.existing_vpc_default_security_group)?,
         })
+    }
+
+    /// EXISTING_KMS_MASTER_KEY_ARN: the key to use instead of creating one.
+    pub fn existing_kms_key_arn(&self) -> Option<&str> {
+        set(&self.existing_kms_master_key_arn)
+    }
+
+    /// KMS_INSTANCE_CONDITIONS_POLICY_ARN: the policy to use instead of creating the KMS
+    /// instance constraint.
+    pub fn existing_kms_instance_conditions_policy_arn(&self) -> Option<&str> {
+        set(&self.kms_instance_conditions_policy_arn)
+    }
+
+    /// JOB_INSTANCE_CONSTRAINT_POLICY_ARN: the policy to use instead of creating the job
+    /// instance constraint.
+    pub fn existing_job_instance_constraint_policy_arn(&self) -> Option<&str> {
+        set(&self.job_instance_constraint_policy_arn)
+    }
+
+    /// PERMISSIONS_BOUNDARY_POLICY_NAME: an existing boundary policy, by name.
+    pub fn existing_permissions_boundary_name(&self) -> Option<&str> {
+        set(&self.permissions_boundary_policy_name)
+    }
+
+    /// NOTEBOOK_ROLE_ARN: the notebook role to use instead of creating one.
+    pub fn existing_notebook_role_arn(&self) -> Option<&str> {
+        set(&self.notebook_role_arn)
+    }
+
+    /// APP_ROLE_ARN: the application role to use instead of creating one.
+    pub fn existing_app_role_arn(&self) -> Option<&str> {
+        set(&self.app_role_arn)
+    }
+
+    /// SYSTEM_ROLE_ARN: the system role to use instead of creating one.
+    pub fn existing_system_role_arn(&self) -> Option<&str> {
+        set(&self.system_role_arn)
+    }
+
+    /// S3_READER_ROLE_ARN: the website reader role to use instead of creating one.
+    pub fn existing_s3_reader_role_arn(&self) -> Option<&str> {
+        set(&self.s3_reader_role_arn)
+    }
+
+    /// APIGATEWAY_CLOUDWATCH_ROLE_ARN: API Gateway's logging role, instead of creating one.
+    pub fn existing_apigateway_cloudwatch_role_arn(&self) -> Option<&str> {
+        set(&self.apigateway_cloudwatch_role_arn)
+    }
+
+    /// EMR_DEFAULT_ROLE_ARN: the EMR service role to use instead of creating one.
+    pub fn existing_emr_default_role_arn(&self) -> Option<&str> {
+        set(&self.emr_default_role_arn)
+    }
+
+    /// EMR_EC2_INSTANCE_ROLE_ARN: the EMR instance role to use instead of creating one.
+    pub fn existing_emr_ec2_instance_role_arn(&self) -> Option<&str> {
+        set(&self.emr_ec2_instance_role_arn)
+    }
+
+    /// BUCKET_DEPLOYMENT_ROLE_ARN: the role bucket deployments run as, when configured.
+    pub fn existing_bucket_deployment_role_arn(&self) -> Option<&str> {
+        set(&self.bucket_deployment_role_arn)
+    }
+
+    /// NOTIFICATION_DISTRO: the address the notification topic mails, when configured.
+    pub fn notification_distro(&self) -> Option<&str> {
+        set(&self.notification_distro)
+    }
+
+    /// IDP_ENDPOINT_SSM_PARAM: the SSM parameter that holds the OIDC URL, when configured.
+    pub fn idp_endpoint_ssm_param(&self) -> Option<&str> {
+        set(&self.idp_endpoint_ssm_param)
+    }
+
+    /// INTERNAL_OIDC_URL: the OIDC URL the authorizer uses inside the VPC, when configured.
+    pub fn internal_oidc_url(&self) -> Option<&str> {
+        set(&self.internal_oidc_url)
+    }
+
+    /// OIDC_REDIRECT_URI: the web app's redirect URI, when configured (else the API's URL).
+    pub fn oidc_redirect_uri(&self) -> Option<&str> {
+        set(&self.oidc_redirect_uri)
     }
 }
 
@@ -508,7 +599,7 @@ mod tests {
         assert_eq!(config.resource_termination_interval, 60);
         assert_eq!(config.background_refresh_interval.to_string(), "60");
         assert_eq!(config.lambda_architecture, Architecture::X86_64);
-        assert_eq!(config.lambda_runtime, "python3.11");
+        assert_eq!(config.lambda_runtime.name(), "python3.11");
         assert!(config.additional_lambda_environment_vars.is_empty());
         assert_eq!(
             (&config.common_layer_path, &config.jwt_layer_path),

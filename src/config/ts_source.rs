@@ -44,92 +44,118 @@ const CHAIN_ENDS: [&str; 12] = [
 
 /// The byte offset where the nesting of `text` first exceeds [`MAX_NESTING`], if it does.
 pub fn too_deep(text: &str) -> Option<usize> {
-    #[derive(Clone, Copy, PartialEq)]
-    enum Open {
-        Bracket,
-        /// `${` inside a template literal: its `}` returns to the template text.
-        Substitution,
-    }
     let bytes = text.as_bytes();
-    // Open brackets, each with the assignment/arrow chain of the level it opened.
-    let mut open: Vec<(Open, usize)> = Vec::new();
-    // The chain at the current level, and the sum of the chains of the open levels.
-    let mut chain = 0usize;
-    let mut outer_chains = 0usize;
-    let mut prefix_run = 0usize;
-    let mut in_template = false;
+    let mut scan = Nesting::default();
     let mut i = 0;
     while i < bytes.len() {
-        let b = bytes[i];
-        if in_template {
-            match b {
-                b'\\' => i += 1,
-                b'`' => in_template = false,
-                b'$' if bytes.get(i + 1) == Some(&b'{') => {
-                    open.push((Open::Substitution, chain));
-                    outer_chains += chain;
-                    chain = 0;
-                    in_template = false;
-                    i += 1;
-                }
-                _ => {}
-            }
-            i += 1;
-            if open.len() + outer_chains > MAX_NESTING {
+        if scan.in_template {
+            i = scan.template_byte(bytes, i);
+            if scan.depth() > MAX_NESTING {
                 return Some(i - 1);
             }
             continue;
         }
+        let b = bytes[i];
         match b {
             b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                while i < bytes.len() && bytes[i] != b'\n' && bytes[i] != b'\r' {
-                    i += 1;
-                }
+                i = skip_line_comment(bytes, i);
                 continue;
             }
             b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                i += 2;
-                while i < bytes.len() && !(bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'/')) {
-                    i += 1;
-                }
-                i += 2;
+                i = skip_block_comment(bytes, i);
                 continue;
             }
             b'\'' | b'"' => {
-                i += 1;
-                while i < bytes.len() && bytes[i] != b && bytes[i] != b'\n' {
-                    if bytes[i] == b'\\' {
-                        i += 1;
-                    }
-                    i += 1;
-                }
-                i += 1;
-                prefix_run = 0;
+                i = skip_quoted(bytes, i);
+                scan.prefix_run = 0;
                 continue;
             }
-            b'`' => {
-                in_template = true;
-                prefix_run = 0;
+            b if b.is_ascii_alphabetic() || b == b'_' || b == b'$' => {
+                let end = skip_word(bytes, i);
+                if CHAIN_ENDS.contains(&&text[i..end]) {
+                    scan.chain = 0;
+                }
+                scan.prefix_run = 0;
+                i = end;
+                continue;
             }
+            _ => scan.punctuation(bytes, i),
+        }
+        if scan.depth() + scan.chain + scan.prefix_run > MAX_NESTING {
+            return Some(i);
+        }
+        i += 1;
+    }
+    None
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Open {
+    Bracket,
+    /// `${` inside a template literal: its `}` returns to the template text.
+    Substitution,
+}
+
+/// The state of [`too_deep`]'s scan.
+#[derive(Default)]
+struct Nesting {
+    /// Open brackets, each with the assignment/arrow chain of the level it opened.
+    open: Vec<(Open, usize)>,
+    /// The chain at the current level.
+    chain: usize,
+    /// The sum of the chains of the open levels.
+    outer_chains: usize,
+    prefix_run: usize,
+    in_template: bool,
+}
+
+impl Nesting {
+    /// Open brackets and the chains of the levels around them.
+    fn depth(&self) -> usize {
+        self.open.len() + self.outer_chains
+    }
+
+    fn open(&mut self, kind: Open) {
+        self.open.push((kind, self.chain));
+        self.outer_chains += self.chain;
+        self.chain = 0;
+    }
+
+    /// The byte at `i` of a template literal's text; returns where the scan goes on.
+    fn template_byte(&mut self, bytes: &[u8], mut i: usize) -> usize {
+        match bytes[i] {
+            b'\\' => i += 1,
+            b'`' => self.in_template = false,
+            b'$' if bytes.get(i + 1) == Some(&b'{') => {
+                self.open(Open::Substitution);
+                self.in_template = false;
+                i += 1;
+            }
+            _ => {}
+        }
+        i + 1
+    }
+
+    /// Any byte at `i` outside comments, strings and words.
+    fn punctuation(&mut self, bytes: &[u8], i: usize) {
+        let b = bytes[i];
+        match b {
+            b'`' => self.in_template = true,
+            // An open bracket leaves a run of prefix operators running.
             b'(' | b'[' | b'{' => {
-                open.push((Open::Bracket, chain));
-                outer_chains += chain;
-                chain = 0;
+                self.open(Open::Bracket);
+                return;
             }
             b')' | b']' | b'}' => {
-                if let Some((kind, outer)) = open.pop() {
-                    outer_chains -= outer;
-                    chain = outer;
+                if let Some((kind, outer)) = self.open.pop() {
+                    self.outer_chains -= outer;
+                    self.chain = outer;
                     if b == b'}' && kind == Open::Substitution {
-                        in_template = true;
+                        self.in_template = true;
                     }
                 }
-                prefix_run = 0;
             }
-            b';' | b',' => {
-                chain = 0;
-                prefix_run = 0;
-            }
+            b';' | b',' => self.chain = 0,
             b'=' => {
                 let next = bytes.get(i + 1).copied();
                 let prev = i.checked_sub(1).map(|p| bytes[p]);
@@ -138,50 +164,70 @@ pub fn too_deep(text: &str) -> Option<usize> {
                     || matches!(prev, Some(b'=' | b'!'))
                     || (matches!(prev, Some(b'<' | b'>')) && prev2 != prev);
                 if !comparison {
-                    chain += 1;
+                    self.chain += 1;
                 }
-                prefix_run = 0;
             }
             // A type argument list (`A<B<…>>`) nests like a bracket, but `<` is also a
             // comparison: count it as a link of the level's chain.
-            b'<' => {
-                if bytes.get(i + 1) != Some(&b'=') {
-                    chain += 1;
-                }
-                prefix_run = 0;
-            }
+            // (`<=` is only a comparison.)
+            b'<' if bytes.get(i + 1) != Some(&b'=') => self.chain += 1,
             // A conditional's branches nest (`a ? b ? …`); `?.` and `??` do not.
             b'?' => {
                 let next = bytes.get(i + 1).copied();
                 let prev = i.checked_sub(1).map(|p| bytes[p]);
                 if next != Some(b'.') && next != Some(b'?') && prev != Some(b'?') {
-                    chain += 1;
+                    self.chain += 1;
                 }
-                prefix_run = 0;
             }
-            b'!' | b'~' | b'+' | b'-' => prefix_run += 1,
-            b' ' | b'\t' | b'\n' | b'\r' => {}
-            b if b.is_ascii_alphabetic() || b == b'_' || b == b'$' => {
-                let start = i;
-                while i < bytes.len()
-                    && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] == b'$')
-                {
-                    i += 1;
-                }
-                if CHAIN_ENDS.contains(&&text[start..i]) {
-                    chain = 0;
-                }
-                prefix_run = 0;
-                continue;
+            b'!' | b'~' | b'+' | b'-' => {
+                self.prefix_run += 1;
+                return;
             }
-            _ => prefix_run = 0,
+            b' ' | b'\t' | b'\n' | b'\r' => return,
+            _ => {}
         }
-        if open.len() + outer_chains + chain + prefix_run > MAX_NESTING {
-            return Some(i);
+        self.prefix_run = 0;
+    }
+}
+
+/// Past a `//` comment (to its line end).
+fn skip_line_comment(bytes: &[u8], mut i: usize) -> usize {
+    while i < bytes.len() && bytes[i] != b'\n' && bytes[i] != b'\r' {
+        i += 1;
+    }
+    i
+}
+
+/// Past a `/* */` comment.
+fn skip_block_comment(bytes: &[u8], mut i: usize) -> usize {
+    i += 2;
+    while i < bytes.len() && !(bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'/')) {
+        i += 1;
+    }
+    i + 2
+}
+
+/// Past a quoted string (which ends at its quote or the line's end).
+fn skip_quoted(bytes: &[u8], mut i: usize) -> usize {
+    let quote = bytes[i];
+    i += 1;
+    while i < bytes.len() && bytes[i] != quote && bytes[i] != b'\n' {
+        if bytes[i] == b'\\' {
+            i += 1;
         }
         i += 1;
     }
-    None
+    i + 1
+}
+
+/// Past an identifier or keyword.
+fn skip_word(bytes: &[u8], mut i: usize) -> usize {
+    while i < bytes.len()
+        && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] == b'$')
+    {
+        i += 1;
+    }
+    i
 }
 
 /// Run `f` (a parse) on a thread with a [`PARSER_STACK`] stack and return what it returns.

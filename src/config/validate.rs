@@ -19,9 +19,22 @@ pub const VPC_KEYS: [&str; 3] = [
 
 /// Run every check on the merged object; the first failure is returned.
 pub fn validate(merged: &Map<String, Value>, origin: &str) -> Result<(), ConfigError> {
-    let text = |key: &str| merged.get(key).and_then(Value::as_str).unwrap_or("");
-    let origin = origin.to_owned();
+    check_required(merged, origin)?;
+    check_account_region_and_arns(merged, origin)?;
+    check_vpc_and_lambda_environment(merged, origin)?;
+    check_bucket_names(merged, origin)?;
+    check_lambda_platform(merged, origin)
+}
 
+/// A string property's value, `""` when absent or not a string.
+fn text_of<'a>(merged: &'a Map<String, Value>, key: &str) -> &'a str {
+    merged.get(key).and_then(Value::as_str).unwrap_or("")
+}
+
+/// Every required property is set (the key manager role unless an existing key is given).
+fn check_required(merged: &Map<String, Value>, origin: &str) -> Result<(), ConfigError> {
+    let text = |key: &str| text_of(merged, key);
+    let origin = origin.to_owned();
     let mut missing: Vec<&'static str> = REQUIRED
         .into_iter()
         .filter(|k| text(k).is_empty())
@@ -36,7 +49,17 @@ pub fn validate(merged: &Map<String, Value>, origin: &str) -> Result<(), ConfigE
             misspelled: Vec::new(),
         });
     }
+    Ok(())
+}
 
+/// AWS_ACCOUNT and AWS_REGION are well formed and every `*_ARN` that is set is an ARN of the
+/// region's partition.
+fn check_account_region_and_arns(
+    merged: &Map<String, Value>,
+    origin: &str,
+) -> Result<(), ConfigError> {
+    let text = |key: &str| text_of(merged, key);
+    let origin = origin.to_owned();
     let account = text("AWS_ACCOUNT");
     if !is_account_id(account) {
         return Err(ConfigError::AccountId {
@@ -59,7 +82,17 @@ pub fn validate(merged: &Map<String, Value>, origin: &str) -> Result<(), ConfigE
                 .map_err(|problem| problem.into_error(&origin, key, arn, region))?;
         }
     }
+    Ok(())
+}
 
+/// The EXISTING_VPC_* properties are all set or none; the extra Lambda environment variables
+/// have valid names.
+fn check_vpc_and_lambda_environment(
+    merged: &Map<String, Value>,
+    origin: &str,
+) -> Result<(), ConfigError> {
+    let text = |key: &str| text_of(merged, key);
+    let origin = origin.to_owned();
     let (set, missing): (Vec<&'static str>, Vec<&'static str>) =
         VPC_KEYS.into_iter().partition(|k| !text(k).is_empty());
     if !set.is_empty() && !missing.is_empty() {
@@ -81,7 +114,14 @@ pub fn validate(merged: &Map<String, Value>, origin: &str) -> Result<(), ConfigE
             }
         }
     }
+    Ok(())
+}
 
+/// Every bucket name, with the account id appended, is a valid S3 bucket name.
+fn check_bucket_names(merged: &Map<String, Value>, origin: &str) -> Result<(), ConfigError> {
+    let text = |key: &str| text_of(merged, key);
+    let origin = origin.to_owned();
+    let account = text("AWS_ACCOUNT");
     for key in BUCKET_KEYS {
         // The stacks name each bucket `<name>-<account>`.
         let bucket = format!("{}-{account}", text(key));
@@ -95,7 +135,13 @@ pub fn validate(merged: &Map<String, Value>, origin: &str) -> Result<(), ConfigE
             });
         }
     }
+    Ok(())
+}
 
+/// LAMBDA_ARCHITECTURE and LAMBDA_RUNTIME name an architecture and a Python 3 runtime.
+fn check_lambda_platform(merged: &Map<String, Value>, origin: &str) -> Result<(), ConfigError> {
+    let text = |key: &str| text_of(merged, key);
+    let origin = origin.to_owned();
     let architecture = text("LAMBDA_ARCHITECTURE");
     if super::Architecture::from_name(architecture).is_none() {
         return Err(ConfigError::Architecture {

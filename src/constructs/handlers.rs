@@ -6,12 +6,13 @@
 //! `tests/parity/deviations.json`).
 use crate::cdk::app::StackRef;
 use crate::cdk::assets::{plan, AssetError, AssetOptions, AssetSource, PlannedAsset};
+use crate::cdk::lambda_runtimes::LambdaRuntime;
 use crate::cdk::App;
 
 use super::assets::{register, AssetLocation};
 
 /// Runtime and entry point of every handler in `handlers/`.
-pub const HANDLER_RUNTIME: &str = "python3.11";
+pub const HANDLER_RUNTIME: LambdaRuntime = LambdaRuntime::PYTHON_3_11;
 pub const HANDLER_ENTRY: &str = "index.handler";
 
 /// `handlers/shared/cfn_response.py`: answering CloudFormation, the same for every handler.

@@ -4,9 +4,8 @@
 //! ```ignore
 //! let f = lambda::function(app, stack.node, "my-fn", FunctionProps {
 //!     handler: "index.handler".into(),
-//!     runtime: "python3.11".into(),
 //!     role: FunctionRole::Arn(role_arn),
-//!     ..FunctionProps::new(Code::Registered(location))
+//!     ..FunctionProps::new(Code::Registered(location), LambdaRuntime::PYTHON_3_11)
 //! });
 //! lambda::add_permission(app, &f, f.node, "invoke", PermissionProps::service("events.amazonaws.com"));
 //! ```
@@ -17,6 +16,7 @@ use indexmap::IndexMap;
 
 use crate::cdk::app::props;
 use crate::cdk::assets::PlannedAsset;
+use crate::cdk::lambda_runtimes::LambdaRuntime;
 use crate::cdk::{App, Map, NodeId, Resource, Value};
 
 use super::assets::{add_asset_metadata, register, AssetLocation};
@@ -105,8 +105,7 @@ impl Architecture {
 pub struct FunctionProps {
     pub code: Code,
     pub handler: String,
-    /// e.g. `python3.11`.
-    pub runtime: String,
+    pub runtime: LambdaRuntime,
     /// `None` leaves `Architectures` out (the Lambda default, x86_64).
     pub architecture: Option<Architecture>,
     pub function_name: Option<Value>,
@@ -125,12 +124,12 @@ pub struct FunctionProps {
 }
 
 impl FunctionProps {
-    /// Props with the given code; handler and runtime still to be set.
-    pub fn new(code: Code) -> Self {
+    /// Props with the given code and runtime; the handler still to be set.
+    pub fn new(code: Code, runtime: LambdaRuntime) -> Self {
         FunctionProps {
             code,
             handler: String::new(),
-            runtime: String::new(),
+            runtime,
             architecture: None,
             function_name: None,
             description: None,
@@ -438,8 +437,7 @@ mod tests {
     fn basic_props() -> FunctionProps {
         FunctionProps {
             handler: "h".into(),
-            runtime: "python3.11".into(),
-            ..FunctionProps::new(Code::Registered(location()))
+            ..FunctionProps::new(Code::Registered(location()), LambdaRuntime::PYTHON_3_11)
         }
     }
 

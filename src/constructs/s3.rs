@@ -3,6 +3,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use crate::cdk::app::props;
+use crate::cdk::lambda_runtimes::LambdaRuntime;
 use crate::cdk::{concat, App, Map, NodeId, RemovalPolicy, Resource, Value};
 use crate::constructs::handlers::HandlerCode;
 use crate::constructs::iam::{self, Principal, Statement};
@@ -356,7 +357,7 @@ pub const NOTIFICATIONS_HANDLER_UUID: &str = "050a0587-b754-4547-bf32-5f094a3db8
 pub fn notifications_handler(
     app: &mut App,
     stack_node: NodeId,
-    runtime: &str,
+    runtime: LambdaRuntime,
     code: &HandlerCode,
 ) -> NotificationsHandler {
     let handler_id = singleton_id("BucketNotificationsHandler", NOTIFICATIONS_HANDLER_UUID);

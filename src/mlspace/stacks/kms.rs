@@ -34,9 +34,8 @@ const KEY_ADMIN_ACTIONS: &[&str] = &[
 pub fn build(app: &mut App, stack: StackRef, ctx: &Ctx) -> KmsOutputs {
     let cfg = ctx.cfg;
     app.construct(stack.node, "mlspace-kms");
-    if !cfg.existing_kms_master_key_arn.is_empty() {
+    if let Some(arn) = cfg.existing_kms_key_arn() {
         app.construct(stack.node, "imported-kms-key");
-        let arn = cfg.existing_kms_master_key_arn.clone();
         let key_id = arn.rsplit('/').next().unwrap_or_default().to_string();
         return KmsOutputs {
             key: None,

@@ -31,27 +31,13 @@ const ISOB_ZONES: &[&str] = &["us-isob-east-1b", "us-isob-east-1c"];
 pub fn build(app: &mut App, stack: StackRef, ctx: &Ctx) -> Result<VpcOutputs, RunError> {
     let cfg = ctx.cfg;
     app.construct(stack.node, "mlspace-vpc");
-    let outputs = match existing_vpc(cfg) {
-        Some((id, name, security_group)) => imported(app, stack, id, name, security_group),
+    let outputs = match cfg.existing_vpc() {
+        Some(vpc) => imported(app, stack, vpc.id, vpc.name, vpc.default_security_group),
         None => created(app, stack, cfg)?,
     };
     // The TS app wraps the security group id in an imported group; it creates nothing.
     app.construct(stack.node, "mls-vpc-default-sg");
     Ok(outputs)
-}
-
-/// compat: the TS app takes the existing VPC only when all three settings are given.
-fn existing_vpc(cfg: &Config) -> Option<(&str, &str, &str)> {
-    let (id, name, sg) = (
-        &cfg.existing_vpc_id,
-        &cfg.existing_vpc_name,
-        &cfg.existing_vpc_default_security_group,
-    );
-    (!id.is_empty() && !name.is_empty() && !sg.is_empty()).then_some((
-        id.as_str(),
-        name.as_str(),
-        sg.as_str(),
-    ))
 }
 
 fn imported(

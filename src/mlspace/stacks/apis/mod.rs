@@ -287,7 +287,6 @@ fn add_route(app: &mut App, stack: StackRef, s: &mut StackCtx, route: &Route) {
         &function_id,
         FunctionProps {
             function_name: Some(function_id.clone().into()),
-            runtime: cfg.lambda_runtime.clone(),
             architecture: Some(s.ctx.lambda_architecture()),
             handler: route.handler(),
             description: Some(route.description.to_string()),
@@ -297,7 +296,7 @@ fn add_route(app: &mut App, stack: StackRef, s: &mut StackCtx, route: &Route) {
             role: FunctionRole::Arn(role.clone()),
             layers: s.layers.clone(),
             vpc: Some(vpc_placement(s.inputs.vpc)),
-            ..FunctionProps::new(Code::Asset(s.code.clone(), None))
+            ..FunctionProps::new(Code::Asset(s.code.clone(), None), cfg.lambda_runtime)
         },
     );
     let mut resource = s.api.root.clone();

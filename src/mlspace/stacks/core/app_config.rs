@@ -151,6 +151,47 @@ fn js_key_order(obj: &serde_json::Map<String, J>) -> Vec<&String> {
 
 /// The item, in DynamoDB's JSON form, in the order the TS app writes it.
 pub fn initial_item(cluster: &J, created_at_seconds: u64) -> Value {
+    // compat: MLSpace 1.6.10 always starts with the banner off; it is set in the web app.
+    let banner = map! {
+        "isEnabled" => flag(false), "text" => s(""), "textColor" => s(""), "backgroundColor" => s("")
+    };
+    let empty_list = || map! { "L" => Value::List(Vec::new()) };
+    map! {
+        "versionId" => map! { "N" => "0" },
+        "changedBy" => s("InitialConfig"),
+        "configScope" => s("global"),
+        "changeReason" => s("Initial deployment default config"),
+        "createdAt" => s(&created_at_seconds.to_string()),
+        "configuration" => map! { "M" => map! {
+            "EnabledServices" => map! { "M" => map! {
+                "realtimeTranslate" => flag(false),
+                "batchTranslate" => flag(false),
+                "emrCluster" => flag(true),
+                "endpoint" => flag(true),
+                "endpointConfig" => flag(true),
+                "labelingJob" => flag(true),
+                "transformJob" => flag(true),
+                "notebook" => flag(true),
+                "trainingJob" => flag(true),
+                "model" => flag(true),
+                "hpoJob" => flag(true),
+            } },
+            "ProjectCreation" => map! { "M" => map! { "isAdminOnly" => flag(false), "allowedGroups" => empty_list() } },
+            "SystemBanner" => map! { "M" => banner },
+            "EMRConfig" => emr_config(cluster),
+            "EnabledInstanceTypes" => map! { "M" => map! {
+                "trainingJob" => empty_list(),
+                "endpoint" => empty_list(),
+                "transformJob" => empty_list(),
+                "notebook" => empty_list(),
+            } },
+        } },
+    }
+}
+
+/// `EMRConfig` of the initial item: cluster-config.json's auto scaling, cluster types (in the
+/// order JavaScript lists the keys) and applications.
+fn emr_config(cluster: &J) -> Value {
     let get = |path: &[&str]| -> Option<&J> { path.iter().try_fold(cluster, |v, k| v.get(k)) };
     let applications: Vec<Value> = cluster
         .get("applications")
@@ -192,51 +233,16 @@ pub fn initial_item(cluster: &J, created_at_seconds: u64) -> Value {
             "percentageMemAvailable" => n(get(&["auto-scaling", dir, "percentage-mem-available"])),
         } }
     };
-    // compat: MLSpace 1.6.10 always starts with the banner off; it is set in the web app.
-    let banner = map! {
-        "isEnabled" => flag(false), "text" => s(""), "textColor" => s(""), "backgroundColor" => s("")
-    };
-    let empty_list = || map! { "L" => Value::List(Vec::new()) };
-    map! {
-        "versionId" => map! { "N" => "0" },
-        "changedBy" => s("InitialConfig"),
-        "configScope" => s("global"),
-        "changeReason" => s("Initial deployment default config"),
-        "createdAt" => s(&created_at_seconds.to_string()),
-        "configuration" => map! { "M" => map! {
-            "EnabledServices" => map! { "M" => map! {
-                "realtimeTranslate" => flag(false),
-                "batchTranslate" => flag(false),
-                "emrCluster" => flag(true),
-                "endpoint" => flag(true),
-                "endpointConfig" => flag(true),
-                "labelingJob" => flag(true),
-                "transformJob" => flag(true),
-                "notebook" => flag(true),
-                "trainingJob" => flag(true),
-                "model" => flag(true),
-                "hpoJob" => flag(true),
-            } },
-            "ProjectCreation" => map! { "M" => map! { "isAdminOnly" => flag(false), "allowedGroups" => empty_list() } },
-            "SystemBanner" => map! { "M" => banner },
-            "EMRConfig" => map! { "M" => map! {
-                "autoScaling" => map! { "M" => map! {
-                    "minInstances" => n(get(&["auto-scaling", "min-instances"])),
-                    "maxInstances" => n(get(&["auto-scaling", "max-instances"])),
-                    "scaleOut" => scaling("scale-out"),
-                    "scaleIn" => scaling("scale-in"),
-                } },
-                "clusterTypes" => map! { "L" => Value::List(cluster_types) },
-                "applications" => map! { "L" => Value::List(applications) },
-            } },
-            "EnabledInstanceTypes" => map! { "M" => map! {
-                "trainingJob" => empty_list(),
-                "endpoint" => empty_list(),
-                "transformJob" => empty_list(),
-                "notebook" => empty_list(),
-            } },
+    map! { "M" => map! {
+        "autoScaling" => map! { "M" => map! {
+            "minInstances" => n(get(&["auto-scaling", "min-instances"])),
+            "maxInstances" => n(get(&["auto-scaling", "max-instances"])),
+            "scaleOut" => scaling("scale-out"),
+            "scaleIn" => scaling("scale-in"),
         } },
-    }
+        "clusterTypes" => map! { "L" => Value::List(cluster_types) },
+        "applications" => map! { "L" => Value::List(applications) },
+    } }
 }
 
 #[cfg(test)]

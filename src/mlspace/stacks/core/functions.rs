@@ -95,7 +95,7 @@ pub fn system_function(
         ("Handler", Some(spec.handler.into())),
         ("Layers", Some(Value::List(vec![Value::Ref(spec.layer)]))),
         ("Role", Some(d.role_arn.clone())),
-        ("Runtime", Some(ctx.cfg.lambda_runtime.clone().into())),
+        ("Runtime", Some(ctx.cfg.lambda_runtime.into())),
         ("Timeout", Some(spec.timeout_seconds.into())),
         (
             "VpcConfig",
@@ -147,7 +147,7 @@ pub fn layer(
         &LambdaLayerProps {
             layer_name,
             identifier,
-            runtime: &ctx.cfg.lambda_runtime,
+            runtime: ctx.cfg.lambda_runtime.name(),
             architecture: ctx.cfg.lambda_architecture.name(),
         },
         code,

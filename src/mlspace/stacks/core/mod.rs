@@ -50,8 +50,8 @@ pub fn build(
     // The CoreConstruct itself: everything below is created in the stack, next to it.
     app.construct(scope, "mlspace-core");
 
-    if !cfg.notification_distro.is_empty() {
-        notification_topic(app, scope, &cfg.notification_distro);
+    if let Some(distro) = cfg.notification_distro() {
+        notification_topic(app, scope, distro);
     }
     let access_logs = storage::access_logs_bucket(app, scope, ctx);
     let config_bucket = storage::config_bucket(app, scope, ctx, &inputs, access_logs.as_ref());

@@ -70,10 +70,9 @@ fn strings(items: &[&str]) -> Vec<String> {
 /// The MLSpace key for buckets when an existing key is configured, else SSE-S3.
 /// compat: the TS app encrypts buckets with the key only when it is an existing one.
 fn bucket_encryption(ctx: &Ctx, inputs: &CoreInputs) -> BucketEncryption {
-    if ctx.cfg.existing_kms_master_key_arn.is_empty() {
-        BucketEncryption::S3Managed
-    } else {
-        BucketEncryption::Kms(inputs.kms.key_arn.clone())
+    match ctx.cfg.existing_kms_key_arn() {
+        None => BucketEncryption::S3Managed,
+        Some(_) => BucketEncryption::Kms(inputs.kms.key_arn.clone()),
     }
 }
 
@@ -226,12 +225,11 @@ pub fn tables(app: &mut App, scope: NodeId, ctx: &Ctx, inputs: &CoreInputs) {
     let cfg = ctx.cfg;
     // compat: the tables use the MLSpace key only when it is an existing key and
     // ENABLE_DDB_KMS_CMK_ENCRYPTION is on.
-    let encryption =
-        if !cfg.existing_kms_master_key_arn.is_empty() && cfg.enable_ddb_kms_cmk_encryption {
-            TableEncryption::CustomerManaged(inputs.kms.key_arn.clone())
-        } else {
-            TableEncryption::AwsManaged
-        };
+    let encryption = if cfg.existing_kms_key_arn().is_some() && cfg.enable_ddb_kms_cmk_encryption {
+        TableEncryption::CustomerManaged(inputs.kms.key_arn.clone())
+    } else {
+        TableEncryption::AwsManaged
+    };
     for (id, table) in table_definitions(cfg) {
         table.encryption(encryption.clone()).add(app, scope, id);
     }
@@ -239,15 +237,24 @@ pub fn tables(app: &mut App, scope: NodeId, ctx: &Ctx, inputs: &CoreInputs) {
 
 /// Each table's construct id and its keys and indexes, in the TS app's order.
 fn table_definitions(cfg: &Config) -> Vec<(&'static str, Table)> {
+    let mut tables = dataset_project_and_group_tables(cfg);
+    tables.extend(user_resource_and_settings_tables(cfg));
+    tables
+}
+
+/// A keys-only global index `ReverseLookup` that reads a membership table the other way round.
+fn reverse_lookup(t: Table, partition: &str, sort: &str) -> Table {
+    t.global_index(
+        "ReverseLookup",
+        Attribute::string(partition),
+        Some(Attribute::string(sort)),
+        Projection::KeysOnly,
+    )
+}
+
+/// The dataset, project and group tables and their memberships (the first seven, in order).
+fn dataset_project_and_group_tables(cfg: &Config) -> Vec<(&'static str, Table)> {
     let s = Attribute::string;
-    let reverse = |t: Table, partition: &str, sort: &str| {
-        t.global_index(
-            "ReverseLookup",
-            s(partition),
-            Some(s(sort)),
-            Projection::KeysOnly,
-        )
-    };
     vec![
         (
             "mlspace-ddb-datasets",
@@ -259,7 +266,7 @@ fn table_definitions(cfg: &Config) -> Vec<(&'static str, Table)> {
         ),
         (
             "mlspace-ddb-project-users",
-            reverse(
+            reverse_lookup(
                 Table::new(&cfg.project_users_table_name, s("project")).sort_key(s("user")),
                 "user",
                 "project",
@@ -271,7 +278,7 @@ fn table_definitions(cfg: &Config) -> Vec<(&'static str, Table)> {
         ),
         (
             "mlspace-ddb-group-datasets",
-            reverse(
+            reverse_lookup(
                 Table::new(&cfg.group_datasets_table_name, s("group")).sort_key(s("dataset")),
                 "dataset",
                 "group",
@@ -279,7 +286,7 @@ fn table_definitions(cfg: &Config) -> Vec<(&'static str, Table)> {
         ),
         (
             "mlspace-ddb-group-users",
-            reverse(
+            reverse_lookup(
                 Table::new(&cfg.group_users_table_name, s("group")).sort_key(s("user")),
                 "user",
                 "group",
@@ -290,13 +297,20 @@ fn table_definitions(cfg: &Config) -> Vec<(&'static str, Table)> {
             Table::new(&cfg.groups_membership_history_table_name, s("group"))
                 .sort_key(Attribute::number("actionedAt")),
         ),
+    ]
+}
+
+/// The user, project-group, resource and app-configuration tables (the last five, in order).
+fn user_resource_and_settings_tables(cfg: &Config) -> Vec<(&'static str, Table)> {
+    let s = Attribute::string;
+    vec![
         (
             "mlspace-ddb-users",
             Table::new(&cfg.users_table_name, s("username")),
         ),
         (
             "mlspace-ddb-project-groups",
-            reverse(
+            reverse_lookup(
                 Table::new(&cfg.project_groups_table_name, s("project")).sort_key(s("group")),
                 "group",
                 "project",

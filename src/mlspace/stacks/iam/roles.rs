@@ -31,8 +31,8 @@ pub(super) fn notebook_role(
     i: &Inputs,
     policies: &SharedPolicies,
 ) -> RoleRef {
-    if !i.cfg.notebook_role_arn.is_empty() {
-        return imported_role(app, scope, NOTEBOOK_ROLE_NAME, &i.cfg.notebook_role_arn);
+    if let Some(arn) = i.cfg.existing_notebook_role_arn() {
+        return imported_role(app, scope, NOTEBOOK_ROLE_NAME, arn);
     }
     role(
         app,
@@ -57,8 +57,8 @@ pub(super) fn app_role(
     policies: &SharedPolicies,
     boundary: Option<&ManagedPolicyRef>,
 ) -> RoleRef {
-    if !i.cfg.app_role_arn.is_empty() {
-        return imported_role(app, scope, APP_ROLE_NAME, &i.cfg.app_role_arn);
+    if let Some(arn) = i.cfg.existing_app_role_arn() {
+        return imported_role(app, scope, APP_ROLE_NAME, arn);
     }
     let policy = managed_policy(
         app,
@@ -93,8 +93,8 @@ pub(super) fn system_role(
     policies: &SharedPolicies,
     boundary: Option<&ManagedPolicyRef>,
 ) -> RoleRef {
-    if !i.cfg.system_role_arn.is_empty() {
-        return imported_role(app, scope, SYSTEM_ROLE_NAME, &i.cfg.system_role_arn);
+    if let Some(arn) = i.cfg.existing_system_role_arn() {
+        return imported_role(app, scope, SYSTEM_ROLE_NAME, arn);
     }
     let policy = managed_policy(
         app,
@@ -128,8 +128,8 @@ pub(super) fn system_role(
 /// The role API Gateway assumes to proxy the static website from its bucket.
 pub(super) fn s3_reader_role(app: &mut App, scope: NodeId, i: &Inputs) -> RoleRef {
     let id = "mlspace-s3-reader-role";
-    if !i.cfg.s3_reader_role_arn.is_empty() {
-        return imported_role(app, scope, id, &i.cfg.s3_reader_role_arn);
+    if let Some(arn) = i.cfg.existing_s3_reader_role_arn() {
+        return imported_role(app, scope, id, arn);
     }
     let read =
         Statement::allow(&["s3:GetObject"]).on([i.here.s3(&format!("{}/*", i.website_bucket))]);
@@ -159,8 +159,8 @@ pub(super) fn s3_reader_role(app: &mut App, scope: NodeId, i: &Inputs) -> RoleRe
 /// The account-wide API Gateway setting that lets it write access logs (with a configured
 /// role, or one created here).
 pub(super) fn api_gateway_account(app: &mut App, scope: NodeId, i: &Inputs) {
-    let role_arn = if !i.cfg.apigateway_cloudwatch_role_arn.is_empty() {
-        Value::from(i.cfg.apigateway_cloudwatch_role_arn.as_str())
+    let role_arn = if let Some(arn) = i.cfg.existing_apigateway_cloudwatch_role_arn() {
+        Value::from(arn)
     } else {
         role(
             app,
@@ -195,8 +195,8 @@ pub(super) struct EmrRoles {
 pub(super) fn emr_roles(app: &mut App, scope: NodeId, i: &Inputs) -> EmrRoles {
     let cfg = i.cfg;
     let service_id = "mlspace-emr_defaultrole";
-    let service_role_name = if !cfg.emr_default_role_arn.is_empty() {
-        imported_role(app, scope, service_id, &cfg.emr_default_role_arn).name
+    let service_role_name = if let Some(arn) = cfg.existing_emr_default_role_arn() {
+        imported_role(app, scope, service_id, arn).name
     } else {
         emr_role(
             app,
@@ -209,8 +209,8 @@ pub(super) fn emr_roles(app: &mut App, scope: NodeId, i: &Inputs) -> EmrRoles {
         Value::from(EMR_SERVICE_ROLE_NAME)
     };
     let ec2_id = "mlspace-emr_ec2_defaultrole";
-    let ec2_role_name = if !cfg.emr_ec2_instance_role_arn.is_empty() {
-        imported_role(app, scope, ec2_id, &cfg.emr_ec2_instance_role_arn).name
+    let ec2_role_name = if let Some(arn) = cfg.existing_emr_ec2_instance_role_arn() {
+        imported_role(app, scope, ec2_id, arn).name
     } else {
         let ec2_role = emr_role(
             app,

@@ -39,14 +39,15 @@ pub(super) fn function(
         &LambdaLayerProps {
             layer_name: "jwt",
             identifier: None,
-            runtime: &cfg.lambda_runtime,
+            runtime: cfg.lambda_runtime.name(),
             architecture: cfg.lambda_architecture.name(),
         },
         &ctx.inputs.layers.jwt,
     );
     let common = common_layer(app, stack, ctx);
-    let idp_endpoint = (!cfg.idp_endpoint_ssm_param.is_empty())
-        .then(|| string_parameter_value(app, stack, &cfg.idp_endpoint_ssm_param));
+    let idp_endpoint = cfg
+        .idp_endpoint_ssm_param()
+        .map(|name| string_parameter_value(app, stack, name));
 
     let code = ctx.inputs.assets.lambda_code.clone();
     let function = lambda::function(
@@ -54,7 +55,6 @@ pub(super) fn function(
         stack.node,
         "MLSpaceAuthorizerLambda",
         FunctionProps {
-            runtime: cfg.lambda_runtime.clone(),
             architecture: Some(ctx.lambda_architecture()),
             handler: "ml_space_lambda.authorizer.lambda_function.lambda_handler".into(),
             function_name: Some("mls-lambda-authorizer".into()),
@@ -65,7 +65,7 @@ pub(super) fn function(
             layers: lambda::ordered_layers(app, &[(jwt.node, jwt.arn()), common]),
             environment: environment(ctx, idp_endpoint.clone()),
             vpc: Some(vpc_placement(vpc)),
-            ..FunctionProps::new(Code::Asset(code.clone(), None))
+            ..FunctionProps::new(Code::Asset(code.clone(), None), cfg.lambda_runtime)
         },
     );
     Ok(AuthorizerLambda {
@@ -85,12 +85,9 @@ fn environment(ctx: &Ctx, idp_endpoint: Option<Value>) -> IndexMap<String, Value
     let cfg = ctx.cfg;
     let mut environment: IndexMap<String, Value> = IndexMap::new();
     let authorizer_oidc_url = idp_endpoint.unwrap_or_else(|| {
-        if cfg.internal_oidc_url.is_empty() {
-            cfg.oidc_url.clone()
-        } else {
-            cfg.internal_oidc_url.clone()
-        }
-        .into()
+        cfg.internal_oidc_url()
+            .unwrap_or(cfg.oidc_url.as_str())
+            .into()
     });
     environment.insert("OIDC_URL".into(), authorizer_oidc_url);
     environment.insert(

@@ -18,10 +18,9 @@ const MEMORY_LIMIT_MB: u32 = 1024;
 /// `window.env = {...}`: the web app's settings as JSON; deploy-time values stay values.
 pub fn env_js(ctx: &Ctx, api_url: Value, idp_endpoint: Option<Value>) -> Value {
     let cfg = ctx.cfg;
-    let redirect = if cfg.oidc_redirect_uri.is_empty() {
-        api_url.clone()
-    } else {
-        cfg.oidc_redirect_uri.as_str().into()
+    let redirect = match cfg.oidc_redirect_uri() {
+        Some(uri) => uri.into(),
+        None => api_url.clone(),
     };
     let settings = map! {
         "OIDC_URL" => idp_endpoint.unwrap_or_else(|| cfg.oidc_url.as_str().into()),
@@ -53,14 +52,10 @@ pub(super) fn deploy(
     let env = env_js(ctx, api_url, idp_endpoint);
 
     app.construct(stack.node, "mlspace-static-website-bucket");
-    let role = (!ctx.cfg.bucket_deployment_role_arn.is_empty()).then(|| {
-        iam::imported_role(
-            app,
-            stack.node,
-            "mlspace-website-deploy-role",
-            &ctx.cfg.bucket_deployment_role_arn,
-        )
-    });
+    let role = ctx
+        .cfg
+        .existing_bucket_deployment_role_arn()
+        .map(|arn| iam::imported_role(app, stack.node, "mlspace-website-deploy-role", arn));
     let mut handler = DeploymentHandler::new(ctx.inputs.handlers.bucket_deployment.clone());
     let resource = bucket_deployment(
         app,
