@@ -38,9 +38,10 @@ pub enum RunError {
         source: std::io::Error,
         hint: &'static str,
     },
-    /// A stack's asset problem, as text (the stacks still build their own messages).
-    #[error("{0}")]
-    Asset(String),
+    /// Not reachable after validation (RESOURCE_TERMINATION_INTERVAL is 1 or more); an error
+    /// rather than a panic.
+    #[error("RESOURCE_TERMINATION_INTERVAL is 0: set it to the minutes between runs of the resource terminator")]
+    ZeroTerminationInterval,
     /// An asset that cannot be planned; `what` names it (and ends in `: ` where it names one).
     #[error("{what}{source}")]
     AssetPlan {

@@ -24,6 +24,7 @@
 //! The release's facts are one generated table, [`super::release_table::RELEASE`]; see
 //! [`render_release_table`] and `scripts/release-table.sh`.
 
+use crate::cdk::digest::hex;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -380,10 +381,6 @@ fn string_token(raw: &str) -> String {
         }
     }
     out
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Every difference between the checkout (with its context and constants.ts exports) and the

@@ -349,10 +349,7 @@ pub fn finish_deployment(app: &mut App, api: &RestApi) -> Result<Option<String>,
     text.push_str(&crate::cdk::json::to_compact(
         &serde_json::json!({ "Resources": { api_lid: entry } }),
     ));
-    let hash: String = Md5::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let hash = crate::cdk::digest::hex(&Md5::digest(text.as_bytes()));
     let id = format!(
         "{}{hash}",
         make_unique_id(&app.tree.path_below_stack(d.resource))

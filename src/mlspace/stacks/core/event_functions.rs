@@ -91,9 +91,8 @@ pub(super) fn resource_terminator(app: &mut App, f: &SystemFunctions) -> Result<
             layer: f.common_layer,
         },
     );
-    let rate = rate_minutes(cfg.resource_termination_interval).ok_or_else(|| {
-        RunError::Asset("RESOURCE_TERMINATION_INTERVAL is 0: set it to the minutes between runs of the resource terminator".into())
-    })?;
+    let rate =
+        rate_minutes(cfg.resource_termination_interval).ok_or(RunError::ZeroTerminationInterval)?;
     let terminate = rule(
         app,
         f.stack.node,

@@ -162,7 +162,10 @@ fn notification_topic(app: &mut App, scope: NodeId, email: &str) {
 
 /// An asset error, with what the asset was for.
 fn asset_error(what: &'static str) -> impl Fn(crate::cdk::assets::AssetError) -> RunError {
-    move |e| RunError::Asset(format!("mlspace-core {what}: {e}"))
+    move |source| RunError::AssetPlan {
+        what: format!("mlspace-core {what}: "),
+        source,
+    }
 }
 
 /// The EMR security configuration: instance metadata v2 only, one hop.

@@ -47,7 +47,10 @@ pub(super) fn deploy(
     idp_endpoint: Option<Value>,
     website_bucket: &str,
 ) -> Result<NodeId, RunError> {
-    let asset_err = |e: crate::cdk::assets::AssetError| RunError::Asset(e.to_string());
+    let asset_err = |source| RunError::AssetPlan {
+        what: String::new(),
+        source,
+    };
     let api_url = api.url(app).expect("the web tier API has a stage");
     let env = env_js(ctx, api_url, idp_endpoint);
 
