@@ -34,7 +34,7 @@ pub mod wizard;
 use std::path::Path;
 
 use indexmap::IndexMap;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
 
 use crate::cdk::lambda_runtimes::LambdaRuntime;
@@ -148,41 +148,9 @@ pub struct Config {
     pub jwt_layer_path: Option<String>,
 }
 
-/// The CPU architecture of the Lambda functions and layers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Architecture {
-    #[serde(rename = "x86_64")]
-    X86_64,
-    #[serde(rename = "arm64")]
-    Arm64,
-}
-
-impl Architecture {
-    /// The name Lambda uses (`x86_64`, `arm64`).
-    pub fn name(self) -> &'static str {
-        match self {
-            Architecture::X86_64 => "x86_64",
-            Architecture::Arm64 => "arm64",
-        }
-    }
-
-    /// The Docker platform that builds code for this architecture.
-    pub fn docker_platform(self) -> &'static str {
-        match self {
-            Architecture::X86_64 => "linux/amd64",
-            Architecture::Arm64 => "linux/arm64",
-        }
-    }
-
-    /// Parse a Lambda architecture name.
-    pub fn from_name(name: &str) -> Option<Architecture> {
-        match name {
-            "x86_64" => Some(Architecture::X86_64),
-            "arm64" => Some(Architecture::Arm64),
-            _ => None,
-        }
-    }
-}
+/// The CPU architecture of the Lambda functions and layers: the one type, from the Lambda
+/// construct, read from the configuration by its Lambda name.
+pub use crate::constructs::lambda::Architecture;
 
 impl std::fmt::Display for Architecture {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -83,19 +83,39 @@ pub struct VpcPlacement {
     pub security_group_ids: Vec<Value>,
 }
 
-/// The instruction set a function runs on (`lambda.Architecture`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The instruction set a function runs on (`lambda.Architecture`), read from the configuration
+/// by the name Lambda uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Architecture {
+    #[serde(rename = "x86_64")]
     X86_64,
+    #[serde(rename = "arm64")]
     Arm64,
 }
 
 impl Architecture {
-    /// The name Lambda uses in `Architectures`.
+    /// The name Lambda uses in `Architectures` (`x86_64`, `arm64`).
     pub fn name(self) -> &'static str {
         match self {
             Architecture::X86_64 => "x86_64",
             Architecture::Arm64 => "arm64",
+        }
+    }
+
+    /// The Docker platform that builds code for this architecture.
+    pub fn docker_platform(self) -> &'static str {
+        match self {
+            Architecture::X86_64 => "linux/amd64",
+            Architecture::Arm64 => "linux/arm64",
+        }
+    }
+
+    /// Parse a Lambda architecture name.
+    pub fn from_name(name: &str) -> Option<Architecture> {
+        match name {
+            "x86_64" => Some(Architecture::X86_64),
+            "arm64" => Some(Architecture::Arm64),
+            _ => None,
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The MLSpace app: which stacks exist, in which order, what each gives the others.
 
 use crate::cdk::{App, Environment, StackRef};
-use crate::config::{Architecture, Config};
+use crate::config::Config;
 use crate::constructs::lambda;
 
 use super::stacks::{api_deployment, apis, core, iam, kms, sagemaker, vpc, web_tier};
@@ -26,10 +26,7 @@ impl Ctx<'_> {
     }
     /// LAMBDA_ARCHITECTURE, as the Lambda constructs take it.
     pub fn lambda_architecture(&self) -> lambda::Architecture {
-        match self.cfg.lambda_architecture {
-            Architecture::X86_64 => lambda::Architecture::X86_64,
-            Architecture::Arm64 => lambda::Architecture::Arm64,
-        }
+        self.cfg.lambda_architecture
     }
     /// `<name>-<account>`: bucket names are made unique by the account id.
     pub fn bucket_name(&self, base: &str) -> String {
