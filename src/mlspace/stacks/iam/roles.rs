@@ -57,33 +57,15 @@ pub(super) fn app_role(
     policies: &SharedPolicies,
     boundary: Option<&ManagedPolicyRef>,
 ) -> RoleRef {
-    if let Some(arn) = i.cfg.existing_app_role_arn() {
-        return imported_role(app, scope, APP_ROLE_NAME, arn);
-    }
-    let policy = managed_policy(
-        app,
-        scope,
-        "mlspace-app-policy",
-        ManagedPolicyProps {
-            statements: app_statements(i, APP_ROLE_NAME, boundary),
-            ..Default::default()
-        },
-    );
-    let mut arns = vec![policy.arn];
-    arns.extend(policies.notebook_arns());
-    arns.push(aws_managed_policy(VPC_ACCESS_POLICY));
-    role(
-        app,
-        scope,
-        APP_ROLE_NAME,
-        RoleProps {
-            assumed_by: trust(i, "lambda.amazonaws.com"),
-            managed_policy_arns: arns,
-            role_name: Some(APP_ROLE_NAME.into()),
-            description: Some("Allows ML Space Application to access necessary AWS services (S3, SQS, DynamoDB, ...)".into()),
-            ..Default::default()
-        },
-    )
+    let role = LambdaRole {
+        name: APP_ROLE_NAME,
+        policy_id: "mlspace-app-policy",
+        existing: i.cfg.existing_app_role_arn(),
+        shared_policy_arns: policies.notebook_arns(),
+        description:
+            "Allows ML Space Application to access necessary AWS services (S3, SQS, DynamoDB, ...)",
+    };
+    lambda_role(app, scope, i, role, boundary)
 }
 
 pub(super) fn system_role(
@@ -93,33 +75,59 @@ pub(super) fn system_role(
     policies: &SharedPolicies,
     boundary: Option<&ManagedPolicyRef>,
 ) -> RoleRef {
-    if let Some(arn) = i.cfg.existing_system_role_arn() {
-        return imported_role(app, scope, SYSTEM_ROLE_NAME, arn);
+    let role = LambdaRole {
+        name: SYSTEM_ROLE_NAME,
+        policy_id: "mlspace-system-policy",
+        existing: i.cfg.existing_system_role_arn(),
+        shared_policy_arns: vec![policies.notebook.arn.clone()],
+        description: "Allows ML Space System to access necessary AWS services (S3, DynamoDB, Sagemaker services, ...)",
+    };
+    lambda_role(app, scope, i, role, boundary)
+}
+
+/// The app and system roles differ only in these.
+struct LambdaRole<'a> {
+    name: &'static str,
+    policy_id: &'static str,
+    existing: Option<&'a str>,
+    /// Shared managed policies attached after the role's own policy.
+    shared_policy_arns: Vec<Value>,
+    description: &'static str,
+}
+
+/// A role MLSpace's Lambda functions run as: its own policy of the app statements, the shared
+/// policies, and Lambda's VPC access; imported instead when the configuration names one.
+fn lambda_role(
+    app: &mut App,
+    scope: NodeId,
+    i: &Inputs,
+    spec: LambdaRole,
+    boundary: Option<&ManagedPolicyRef>,
+) -> RoleRef {
+    if let Some(arn) = spec.existing {
+        return imported_role(app, scope, spec.name, arn);
     }
     let policy = managed_policy(
         app,
         scope,
-        "mlspace-system-policy",
+        spec.policy_id,
         ManagedPolicyProps {
-            statements: app_statements(i, SYSTEM_ROLE_NAME, boundary),
+            statements: app_statements(i, spec.name, boundary),
             ..Default::default()
         },
     );
+    let mut arns = vec![policy.arn];
+    arns.extend(spec.shared_policy_arns);
+    arns.push(aws_managed_policy(VPC_ACCESS_POLICY));
     role(
         app,
         scope,
-        SYSTEM_ROLE_NAME,
+        spec.name,
         RoleProps {
             assumed_by: trust(i, "lambda.amazonaws.com"),
-            managed_policy_arns: vec![
-                policy.arn,
-                policies.notebook.arn.clone(),
-                aws_managed_policy(VPC_ACCESS_POLICY),
-            ],
-            role_name: Some(SYSTEM_ROLE_NAME.into()),
-            description: Some(
-                "Allows ML Space System to access necessary AWS services (S3, DynamoDB, Sagemaker services, ...)".into(),
-            ),
+            managed_policy_arns: arns,
+            role_name: Some(spec.name.into()),
+            description: Some(spec.description.into()),
             ..Default::default()
         },
     )
