@@ -64,17 +64,22 @@ fn data_assets_hash_like_source_data() {
     }
 }
 
+/// The exclude patterns the excludes tree is planned and staged with.
+fn excludes_options() -> AssetOptions {
+    AssetOptions {
+        exclude: ["*.pyc", "build", "!keep.pyc", "docs/*.md"]
+            .map(String::from)
+            .to_vec(),
+        ..Default::default()
+    }
+}
+
 #[test]
 fn directory_asset_with_excludes_plans_and_stages_like_cdk() {
     let dir = tempfile::tempdir().unwrap();
     let src = dir.path().join("src");
     excludes_tree(&src);
-    let opts = AssetOptions {
-        exclude: ["*.pyc", "build", "!keep.pyc", "docs/*.md"]
-            .map(String::from)
-            .to_vec(),
-        ..Default::default()
-    };
+    let opts = excludes_options();
     let planned = plan(AssetSource::Directory(src.clone()), &opts).unwrap();
     let hash = "39423aeebd4a7648a9b6f1345fa9d338970f55b83d539ea5535f8a1db2e98a7c";
     assert_eq!(planned.hash, hash);
@@ -295,12 +300,7 @@ fn the_staged_copy_hashes_to_the_planned_hash() {
     let dir = tempfile::tempdir().unwrap();
     let src = dir.path().join("src");
     excludes_tree(&src);
-    let opts = AssetOptions {
-        exclude: ["*.pyc", "build", "!keep.pyc", "docs/*.md"]
-            .map(String::from)
-            .to_vec(),
-        ..Default::default()
-    };
+    let opts = excludes_options();
     check(src, opts, &dir.path().join("out1"));
 
     let (dir, root) = tree_with_links();
