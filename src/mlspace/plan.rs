@@ -38,7 +38,7 @@ impl Clock for SystemClock {
     }
 }
 
-/// A clock that always says the same time (tests).
+/// A clock that always says the same time (`--synth-time`, tests).
 pub struct FixedClock(pub u128);
 
 impl Clock for FixedClock {

@@ -11,6 +11,7 @@ use crate::cdk::{App, Environment};
 use crate::config::ConfigError;
 
 use super::app::{build, Ctx};
+use super::plan::{Clock, FixedClock, SystemClock};
 
 /// How Lambda layers that must be built are built.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -124,6 +125,28 @@ pub struct SynthArgs {
     #[arg(long, env = "MLSPACE_ALLOW_UNSUPPORTED", action = clap::ArgAction::SetTrue,
         value_parser = clap::builder::FalseyValueParser::new())]
     pub allow_unsupported: bool,
+    /// Take the synthesis time from here (milliseconds since the epoch, 13 digits) instead of
+    /// the clock, so that two synths write the same bytes. MLSpace stamps the API deployment and
+    /// three deploy-time calls with this time so that every deploy redeploys the API and reruns
+    /// the calls: an assembly with a pinned time does that only when the time differs from the
+    /// last deploy's. For tests and reviews; leave it unset to deploy
+    #[arg(long, value_name = "MS", env = SYNTH_TIME_VAR, value_parser = parse_synth_time)]
+    pub synth_time: Option<u64>,
+}
+
+/// The variable that sets `--synth-time`.
+pub const SYNTH_TIME_VAR: &str = "MLSPACE_SYNTH_TIME_MS";
+
+/// A `--synth-time`: 13 digits, as `Date.now()` gives from 2001 to 2286; the API deployment's
+/// id and the creation time in seconds are derived from it.
+fn parse_synth_time(value: &str) -> Result<u64, String> {
+    let digits = value.len() == 13 && value.bytes().all(|b| b.is_ascii_digit());
+    match value.parse::<u64>() {
+        Ok(ms) if digits => Ok(ms),
+        _ => Err(format!(
+            "{value:?} is not a time in milliseconds since the epoch (13 digits, such as 1780315200000); fix or unset --synth-time / {SYNTH_TIME_VAR}"
+        )),
+    }
 }
 
 pub struct SynthReport {
@@ -138,17 +161,6 @@ pub fn synth(
     cwd: &Path,
     args: &SynthArgs,
     env: &dyn Fn(&str) -> Option<String>,
-) -> Result<SynthReport, RunError> {
-    synth_with_clock(cwd, args, env, &super::plan::SystemClock)
-}
-
-/// [`synth`] with the synthesis time taken from `clock` (tests pin it with
-/// [`super::plan::FixedClock`]).
-pub fn synth_with_clock(
-    cwd: &Path,
-    args: &SynthArgs,
-    env: &dyn Fn(&str) -> Option<String>,
-    clock: &dyn super::plan::Clock,
 ) -> Result<SynthReport, RunError> {
     let project_dir = match &args.source_root {
         Some(root) => cwd.join(root),
@@ -166,6 +178,11 @@ pub fn synth_with_clock(
         Some(crate::cdk::outlock::OutLock::acquire(&outdir)?)
     };
     let _sweep = crate::cdk::cleanup::sweep_on_interrupt(&outdir);
+    let pinned = args.synth_time.map(|ms| FixedClock(ms.into()));
+    let clock: &dyn Clock = match &pinned {
+        Some(fixed) => fixed,
+        None => &SystemClock,
+    };
     let result = synth_into(project_dir, args, inv.context, &outdir, env, clock);
     if result.is_err() {
         remove_stale_manifest(&outdir);
@@ -236,7 +253,7 @@ fn synth_into(
     context: serde_json::Map<String, serde_json::Value>,
     outdir: &Path,
     env: &dyn Fn(&str) -> Option<String>,
-    clock: &dyn super::plan::Clock,
+    clock: &dyn Clock,
 ) -> Result<SynthReport, RunError> {
     let mut loaded = crate::config::load(project_dir)?;
     crate::cdk::lookups::check_context(
@@ -252,6 +269,11 @@ fn synth_into(
             return Err(unsupported.into());
         }
         loaded.warnings.push(unsupported.warning());
+    }
+    if let Some(ms) = args.synth_time {
+        loaded.warnings.push(format!(
+            "the synthesis time is pinned to {ms} (--synth-time / {SYNTH_TIME_VAR}): deploying this assembly redeploys the API and reruns the deploy-time calls only if that time differs from the last deploy's; leave it unset to deploy"
+        ));
     }
     let cfg = &loaded.config;
     let mut app = App::new(context);
