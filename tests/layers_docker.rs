@@ -9,13 +9,15 @@ use std::path::{Path, PathBuf};
 use common::{docker_runs as runs, fake_docker};
 
 use mlspace_cdk::cdk::assets::AssetSource;
+use mlspace_cdk::cdk::lambda_runtimes::LambdaRuntime;
+use mlspace_cdk::constructs::lambda::Architecture;
 use mlspace_cdk::mlspace::layers::{
     resolve_layer_code_with, resolve_layer_with, BuildTools, LayerBuilder, LayerCode, LayerError,
     LayerRequest,
 };
 
-fn request<'a>(id: &'a str, recipe: &'a str, architecture: &'a str) -> LayerRequest<'a> {
-    LayerRequest::new(id, recipe, "python3.11", architecture)
+fn request<'a>(id: &'a str, recipe: &'a str, architecture: Architecture) -> LayerRequest<'a> {
+    LayerRequest::new(id, recipe, LambdaRuntime::PYTHON_3_11, architecture)
 }
 
 /// The stand-in docker with `settings` as the only builder (no python3), and its run log.
@@ -49,7 +51,7 @@ fn docker_build_runs_once_and_is_shared_by_the_notifier() {
     let common = built_dir(
         root.path(),
         &tools,
-        &request("common", "common", "arm64"),
+        &request("common", "common", Architecture::Arm64),
         LayerBuilder::Docker,
     );
     assert!(
@@ -82,13 +84,13 @@ fn docker_build_runs_once_and_is_shared_by_the_notifier() {
     let again = built_dir(
         root.path(),
         &tools,
-        &request("common", "common", "arm64"),
+        &request("common", "common", Architecture::Arm64),
         LayerBuilder::Docker,
     );
     let notifier = built_dir(
         root.path(),
         &tools,
-        &request("notifier", "common", "arm64"),
+        &request("notifier", "common", Architecture::Arm64),
         LayerBuilder::Auto,
     );
     assert_eq!(again, common);
@@ -109,7 +111,7 @@ fn auto_uses_docker_when_an_engine_answers() {
     let jwt = built_dir(
         root.path(),
         &tools,
-        &request("jwt", "jwt", "x86_64"),
+        &request("jwt", "jwt", Architecture::X86_64),
         LayerBuilder::Auto,
     );
     assert!(jwt.join("python/pyjwt/__init__.py").is_file());
@@ -125,7 +127,7 @@ fn a_failed_build_shows_its_last_lines_and_caches_nothing() {
     let (tools, _) = docker_only(root.path(), &[("FAKE_DOCKER_FAIL", "1")]);
     let err = resolve_layer_with(
         root.path(),
-        &request("jwt", "jwt", "x86_64"),
+        &request("jwt", "jwt", Architecture::X86_64),
         LayerBuilder::Docker,
         &tools,
     )
@@ -152,7 +154,7 @@ fn docker_asked_for_but_no_engine_is_an_error() {
     let (tools, log) = docker_only(root.path(), &[("FAKE_DOCKER_NO_ENGINE", "1")]);
     let err = resolve_layer_with(
         root.path(),
-        &request("jwt", "jwt", "x86_64"),
+        &request("jwt", "jwt", Architecture::X86_64),
         LayerBuilder::Docker,
         &tools,
     )
@@ -176,7 +178,7 @@ fn the_checkouts_recipe_is_preferred() {
     let built = built_dir(
         root.path(),
         &tools,
-        &request("jwt", "jwt", "arm64"),
+        &request("jwt", "jwt", Architecture::Arm64),
         LayerBuilder::Docker,
     );
     assert_eq!(
@@ -195,7 +197,7 @@ fn an_explicit_path_that_is_missing_falls_back_to_building() {
     let (tools, log) = docker_only(root.path(), &[]);
     let req = LayerRequest {
         explicit_path: Some("missing/jwt.zip"),
-        ..request("jwt", "jwt", "x86_64")
+        ..request("jwt", "jwt", Architecture::X86_64)
     };
     // As in MLSpace: a configured path replaces the prebuilt zip, and when it is absent the layer is built.
     built_dir(root.path(), &tools, &req, LayerBuilder::Docker);
@@ -212,7 +214,7 @@ fn a_built_layer_has_the_hash_of_its_recipe_not_of_its_output() {
     let (tools, _) = docker_only(root.path(), &[]);
     let LayerCode::Built(built) = resolve_layer_code_with(
         root.path(),
-        &request("notifier", "common", "arm64"),
+        &request("notifier", "common", Architecture::Arm64),
         LayerBuilder::Docker,
         &tools,
     )

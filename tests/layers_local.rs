@@ -8,6 +8,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use mlspace_cdk::cdk::assets::AssetSource;
+use mlspace_cdk::cdk::lambda_runtimes::LambdaRuntime;
+use mlspace_cdk::constructs::lambda::Architecture;
 use mlspace_cdk::mlspace::layers::{resolve_layer_with, BuildTools, LayerBuilder, LayerRequest};
 
 fn skip() -> bool {
@@ -78,8 +80,8 @@ fn local_layers_hold_binaries_for_the_target_architecture() {
     // No Docker engine answers: Auto falls back to the local builder.
     let tools = BuildTools::new("/nonexistent/docker", python);
 
-    for (architecture, machine) in [("arm64", 0xB7u16), ("x86_64", 0x3E)] {
-        let req = LayerRequest::new("tiny", "tiny", "python3.11", architecture);
+    for (architecture, machine) in [(Architecture::Arm64, 0xB7u16), (Architecture::X86_64, 0x3E)] {
+        let req = LayerRequest::new("tiny", "tiny", LambdaRuntime::PYTHON_3_11, architecture);
         let AssetSource::Directory(built) =
             resolve_layer_with(root.path(), &req, LayerBuilder::Auto, &tools).unwrap()
         else {
@@ -103,8 +105,8 @@ fn local_layers_hold_binaries_for_the_target_architecture() {
     assert_eq!(fs::read_to_string(&log).unwrap().lines().count(), 2);
 
     // Second resolve of both: from the cache, pip is not run again.
-    for architecture in ["arm64", "x86_64"] {
-        let req = LayerRequest::new("tiny", "tiny", "python3.11", architecture);
+    for architecture in [Architecture::Arm64, Architecture::X86_64] {
+        let req = LayerRequest::new("tiny", "tiny", LambdaRuntime::PYTHON_3_11, architecture);
         resolve_layer_with(root.path(), &req, LayerBuilder::Local, &tools).unwrap();
     }
     assert_eq!(fs::read_to_string(&log).unwrap().lines().count(), 2);

@@ -16,8 +16,10 @@ use serde_json::{json, Value as J};
 
 use mlspace_cdk::cdk::assembly::write_assembly;
 use mlspace_cdk::cdk::assets::AssetSource;
+use mlspace_cdk::cdk::lambda_runtimes::LambdaRuntime;
 use mlspace_cdk::cdk::synth::synthesize;
 use mlspace_cdk::cdk::{App, Environment};
+use mlspace_cdk::constructs::lambda::Architecture;
 use mlspace_cdk::mlspace::layers::{
     lambda_layer, layer_asset_hash, BuiltLayer, LambdaLayerProps, LayerCode, BUCKET_CODE_ACK,
 };
@@ -54,11 +56,11 @@ fn synth(app: &mut App) -> tempfile::TempDir {
     out
 }
 
-fn props<'a>(name: &'a str, architecture: &'static str) -> LambdaLayerProps<'a> {
+fn props(name: &str, architecture: Architecture) -> LambdaLayerProps<'_> {
     LambdaLayerProps {
         layer_name: name,
         identifier: None,
-        runtime: "python3.11",
+        runtime: LambdaRuntime::PYTHON_3_11,
         architecture,
     }
 }
@@ -69,9 +71,9 @@ fn a_built_layer_is_read_from_the_bucket_like_the_typescript_app_does() {
     let build = tempfile::tempdir().unwrap();
     fs::create_dir_all(build.path().join("python")).unwrap();
     fs::write(build.path().join("python/stub.py"), "stub\n").unwrap();
-    for arch in ["x86_64", "arm64"] {
+    for arch in [Architecture::X86_64, Architecture::Arm64] {
         let code = LayerCode::Built(BuiltLayer {
-            hash: layer_asset_hash(&fixture(), "python3.11", arch).unwrap(),
+            hash: layer_asset_hash(&fixture(), LambdaRuntime::PYTHON_3_11, arch).unwrap(),
             output: AssetSource::Directory(build.path().into()),
         });
         let name = format!("layer-{arch}");
@@ -156,12 +158,19 @@ fn a_lone_archive_from_the_build_is_published_as_a_file() {
     let build = tempfile::tempdir().unwrap();
     let archive = build.path().join("layer.zip");
     fs::write(&archive, b"PK-not-really").unwrap();
-    let hash = layer_asset_hash(&fixture(), "python3.11", "x86_64").unwrap();
+    let hash =
+        layer_asset_hash(&fixture(), LambdaRuntime::PYTHON_3_11, Architecture::X86_64).unwrap();
     let code = LayerCode::Built(BuiltLayer {
         hash: hash.clone(),
         output: AssetSource::File(archive),
     });
-    lambda_layer(&mut app, stack.node, &props("common", "x86_64"), code).unwrap();
+    lambda_layer(
+        &mut app,
+        stack.node,
+        &props("common", Architecture::X86_64),
+        code,
+    )
+    .unwrap();
     let out = synth(&mut app);
     let assets = read(out.path(), "layer-stack.assets.json");
     let entry = &assets["files"][&hash];
@@ -181,7 +190,13 @@ fn a_given_zip_is_the_layer_versions_own_asset() {
     let zip = dir.path().join("common_layer.zip");
     fs::write(&zip, b"PK-not-really").unwrap();
     let code = LayerCode::Given(AssetSource::File(zip));
-    lambda_layer(&mut app, stack.node, &props("common", "x86_64"), code).unwrap();
+    lambda_layer(
+        &mut app,
+        stack.node,
+        &props("common", Architecture::X86_64),
+        code,
+    )
+    .unwrap();
     let out = synth(&mut app);
     let template = read(out.path(), "layer-stack.template.json");
     let (_, layer) = template["Resources"]

@@ -63,6 +63,11 @@ impl LambdaRuntime {
     pub fn name(self) -> &'static str {
         self.0
     }
+
+    /// The Python version, e.g. `3.12` (every runtime is `python3.x`, see [`LambdaRuntime::python`]).
+    pub fn python_version(self) -> &'static str {
+        self.0.strip_prefix("python").unwrap_or(self.0)
+    }
 }
 
 impl std::fmt::Display for LambdaRuntime {

@@ -309,8 +309,8 @@ pub fn ordered_layers(app: &App, layers: &[(NodeId, Value)]) -> Vec<Value> {
 pub struct LayerProps {
     pub code: Code,
     pub description: Option<String>,
-    pub compatible_runtimes: Vec<String>,
-    pub compatible_architectures: Vec<String>,
+    pub compatible_runtimes: Vec<LambdaRuntime>,
+    pub compatible_architectures: Vec<Architecture>,
     pub layer_name: Option<String>,
     pub license: Option<String>,
 }
@@ -345,15 +345,14 @@ impl LayerRef {
 pub fn layer_version(app: &mut App, scope: NodeId, id: &str, p: LayerProps) -> LayerRef {
     let node = app.construct(scope, id);
     let (location, own_asset) = p.code.location(app, node);
-    let strings = |v: Vec<String>| {
+    let names = |v: Vec<&'static str>| {
         (!v.is_empty()).then(|| Value::List(v.into_iter().map(Value::from).collect()))
     };
+    let architectures = p.compatible_architectures.iter().map(|a| a.name());
+    let runtimes = p.compatible_runtimes.iter().map(|r| r.name());
     let properties = props([
-        (
-            "CompatibleArchitectures",
-            strings(p.compatible_architectures),
-        ),
-        ("CompatibleRuntimes", strings(p.compatible_runtimes)),
+        ("CompatibleArchitectures", names(architectures.collect())),
+        ("CompatibleRuntimes", names(runtimes.collect())),
         ("Content", Some(location.s3_location())),
         ("Description", p.description.map(Value::from)),
         ("LayerName", p.layer_name.map(Value::from)),

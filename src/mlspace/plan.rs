@@ -300,8 +300,8 @@ fn core_layer(
         id,
         recipe: "common",
         explicit_path: cfg.common_layer_path.as_deref().filter(|p| !p.is_empty()),
-        runtime: &cfg.lambda_runtime,
-        architecture: cfg.lambda_architecture.name(),
+        runtime: cfg.lambda_runtime,
+        architecture: cfg.lambda_architecture,
     };
     resolve_layer_code_with(root, &request, layers.builder, layers.tools)
         .and_then(|code| code.plan(id))
@@ -317,8 +317,8 @@ fn jwt_layer(root: &Path, cfg: &Config, layers: &LayerTools) -> Result<PlannedLa
         id: "jwt",
         recipe: "jwt",
         explicit_path: cfg.jwt_layer_path.as_deref(),
-        runtime: &cfg.lambda_runtime,
-        architecture: cfg.lambda_architecture.name(),
+        runtime: cfg.lambda_runtime,
+        architecture: cfg.lambda_architecture,
     };
     resolve_layer_code_with(root, &request, layers.builder, layers.tools)
         .and_then(|code| code.plan("jwt"))

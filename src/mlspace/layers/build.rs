@@ -10,6 +10,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use super::{BuilderKind, LayerError, LayerRequest, Recipe};
+use crate::cdk::lambda_runtimes::LambdaRuntime;
+use crate::constructs::lambda::Architecture;
 
 const TAIL_LINES: usize = 20;
 const PROGRESS_EVERY: Duration = Duration::from_secs(15);
@@ -76,11 +78,11 @@ impl BuildTools {
 pub fn docker_args(
     recipe_dir: &Path,
     output: &Path,
-    runtime: &str,
-    architecture: &str,
+    runtime: LambdaRuntime,
+    architecture: Architecture,
     user: &str,
 ) -> Vec<String> {
-    let platform = super::docker_platform(architecture);
+    let platform = architecture.docker_platform();
     [
         "run",
         "--rm",
@@ -109,13 +111,13 @@ pub fn docker_args(
 pub fn pip_args(
     requirements: &Path,
     target: &Path,
-    python_version: &str,
-    architecture: &str,
+    runtime: LambdaRuntime,
+    architecture: Architecture,
 ) -> Vec<String> {
-    let machine = if architecture == "arm64" {
-        "aarch64"
-    } else {
-        "x86_64"
+    let python_version = runtime.python_version();
+    let machine = match architecture {
+        Architecture::X86_64 => "x86_64",
+        Architecture::Arm64 => "aarch64",
     };
     let mut args: Vec<String> = [
         "-m",
@@ -194,19 +196,11 @@ fn command(
             (tools.docker.clone(), args)
         }
         BuilderKind::Local => {
-            let version = req
-                .runtime
-                .strip_prefix("python")
-                .filter(|v| v.split('.').count() == 2)
-                .ok_or_else(|| LayerError::UnsupportedRuntime {
-                    layer: req.id.into(),
-                    runtime: req.runtime.into(),
-                })?;
             let requirements = local_requirements(req, recipe, recipe_dir)?;
             let target = output.join("python");
             (
                 tools.python.clone(),
-                pip_args(&requirements, &target, version, req.architecture),
+                pip_args(&requirements, &target, req.runtime, req.architecture),
             )
         }
     })
@@ -332,8 +326,8 @@ mod tests {
         let args = docker_args(
             Path::new("/r"),
             Path::new("/o"),
-            "python3.11",
-            "arm64",
+            LambdaRuntime::PYTHON_3_11,
+            Architecture::Arm64,
             "1:2",
         );
         let line = args.join(" ");
@@ -346,8 +340,8 @@ mod tests {
         assert!(docker_args(
             Path::new("/r"),
             Path::new("/o"),
-            "python3.11",
-            "x86_64",
+            LambdaRuntime::PYTHON_3_11,
+            Architecture::X86_64,
             "1:2"
         )
         .contains(&"linux/amd64".into()));
@@ -358,8 +352,8 @@ mod tests {
         let args = pip_args(
             Path::new("req.txt"),
             Path::new("/o/python"),
-            "3.11",
-            "arm64",
+            LambdaRuntime::PYTHON_3_11,
+            Architecture::Arm64,
         );
         for expected in [
             "--platform=manylinux2014_aarch64",
@@ -375,7 +369,12 @@ mod tests {
             );
         }
         assert!(!args.contains(&"--platform=manylinux_2_28_aarch64".to_string()));
-        let newer = pip_args(Path::new("r"), Path::new("t"), "3.12", "x86_64");
+        let newer = pip_args(
+            Path::new("r"),
+            Path::new("t"),
+            LambdaRuntime::python("python3.12").unwrap(),
+            Architecture::X86_64,
+        );
         assert!(newer.contains(&"--platform=manylinux_2_34_x86_64".to_string()));
     }
 }

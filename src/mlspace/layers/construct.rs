@@ -7,9 +7,10 @@
 //!   version reads from the assets bucket: its `Content` is the bucket and key, with no asset
 //!   metadata, and the bucket construct carries a warning that the object has no version.
 
+use crate::cdk::lambda_runtimes::LambdaRuntime;
 use crate::cdk::{App, NodeId};
 use crate::constructs::assets::register;
-use crate::constructs::lambda::{self, Code, LayerProps, LayerRef};
+use crate::constructs::lambda::{self, Architecture, Code, LayerProps, LayerRef};
 
 use super::{LayerCode, LayerError, PlannedLayer};
 
@@ -24,10 +25,8 @@ pub struct LambdaLayerProps<'a> {
     pub layer_name: &'a str,
     /// Replaces the layer name in the construct ids (the notifier layer).
     pub identifier: Option<&'a str>,
-    /// Lambda runtime, e.g. `python3.11`.
-    pub runtime: &'a str,
-    /// `x86_64` or `arm64`.
-    pub architecture: &'a str,
+    pub runtime: LambdaRuntime,
+    pub architecture: Architecture,
 }
 
 /// Adds the layer construct and its layer version under `scope`; returns the layer version.
@@ -82,8 +81,8 @@ pub fn planned_lambda_layer(
                 "Lambda layer for {} dependencies needed by MLSpace",
                 p.identifier.unwrap_or("undefined")
             )),
-            compatible_architectures: vec![p.architecture.into()],
-            compatible_runtimes: vec![p.runtime.into()],
+            compatible_architectures: vec![p.architecture],
+            compatible_runtimes: vec![p.runtime],
             layer_name: Some(format!("mlspace-{}-layer", p.layer_name)),
             ..LayerProps::new(code)
         },

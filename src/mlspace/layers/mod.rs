@@ -18,6 +18,8 @@ mod build;
 mod construct;
 
 use crate::cdk::digest::hex;
+use crate::cdk::lambda_runtimes::LambdaRuntime;
+use crate::constructs::lambda::Architecture;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -42,15 +44,18 @@ pub struct LayerRequest<'a> {
     pub recipe: &'a str,
     /// The configured layer path, relative to the root unless absolute.
     pub explicit_path: Option<&'a str>,
-    /// Lambda runtime, e.g. `python3.11`.
-    pub runtime: &'a str,
-    /// `x86_64` or `arm64`.
-    pub architecture: &'a str,
+    pub runtime: LambdaRuntime,
+    pub architecture: Architecture,
 }
 
 impl<'a> LayerRequest<'a> {
     /// A layer with no configured path: the prebuilt zip, else built from `recipe`.
-    pub fn new(id: &'a str, recipe: &'a str, runtime: &'a str, architecture: &'a str) -> Self {
+    pub fn new(
+        id: &'a str,
+        recipe: &'a str,
+        runtime: LambdaRuntime,
+        architecture: Architecture,
+    ) -> Self {
         LayerRequest {
             id,
             recipe,
@@ -111,12 +116,6 @@ pub enum LayerError {
     },
     #[error("no recipe named {recipe:?} for layer {layer:?}: use \"common\" or \"jwt\"")]
     UnknownRecipe { layer: String, recipe: String },
-    #[error(
-        "layer {layer}: unknown LAMBDA_ARCHITECTURE {architecture:?}: use \"x86_64\" or \"arm64\""
-    )]
-    UnknownArchitecture { layer: String, architecture: String },
-    #[error("layer {layer}: runtime {runtime:?} is not a pythonX.Y runtime, which the layer builders need")]
-    UnsupportedRuntime { layer: String, runtime: String },
     #[error("layer {layer}: --layer-builder docker was asked for, but `{program} version` failed ({detail}); start Docker or use --layer-builder local")]
     NoDocker {
         layer: String,
@@ -334,23 +333,14 @@ fn check_layer_zip(layer: &str, path: &Path) -> Result<(), LayerError> {
     Ok(())
 }
 
-/// The Docker platform of a Lambda architecture (`x86_64` or `arm64`).
-pub fn docker_platform(architecture: &str) -> &'static str {
-    if architecture == "arm64" {
-        "linux/arm64"
-    } else {
-        "linux/amd64"
-    }
-}
-
 /// The bundling options MLSpace gives a layer asset, serialised as aws-cdk-lib mixes them into
 /// the asset hash: the keys in the order MLSpace writes them, the image by name, and no
 /// `environment` (MLSpace passes none, and an absent value is left out).
-pub fn bundling_options_json(runtime: &str, architecture: &str) -> String {
+pub fn bundling_options_json(runtime: LambdaRuntime, architecture: Architecture) -> String {
     serde_json::json!({
         "image": format!("public.ecr.aws/sam/build-{runtime}"),
         "command": ["./create.sh"],
-        "platform": docker_platform(architecture),
+        "platform": architecture.docker_platform(),
         "outputType": "auto-discover",
         "securityOpt": "no-new-privileges:true",
         "entrypoint": ["/bin/bash"],
@@ -364,8 +354,8 @@ pub fn bundling_options_json(runtime: &str, architecture: &str) -> String {
 /// The build output plays no part: the same recipe always has the same hash.
 pub fn layer_asset_hash(
     recipe_dir: &Path,
-    runtime: &str,
-    architecture: &str,
+    runtime: LambdaRuntime,
+    architecture: Architecture,
 ) -> Result<String, AssetError> {
     let options = AssetOptions {
         exclude: vec![DEFAULT_EXCLUDE.to_string()],
@@ -379,8 +369,8 @@ pub fn layer_asset_hash(
 /// the recipe written to a folder, without writing it.
 pub fn recipe_files_hash(
     files: &[(String, Vec<u8>)],
-    runtime: &str,
-    architecture: &str,
+    runtime: LambdaRuntime,
+    architecture: Architecture,
 ) -> Result<String, AssetError> {
     let options = AssetOptions {
         exclude: vec![DEFAULT_EXCLUDE.to_string()],
@@ -390,7 +380,7 @@ pub fn recipe_files_hash(
     Ok(bundled_hash(&source, runtime, architecture))
 }
 
-fn bundled_hash(source: &str, runtime: &str, architecture: &str) -> String {
+fn bundled_hash(source: &str, runtime: LambdaRuntime, architecture: Architecture) -> String {
     let mut hash = Sha256::new();
     hash.update(source.as_bytes());
     hash.update(bundling_options_json(runtime, architecture).as_bytes());
@@ -525,8 +515,8 @@ impl Recipe {
 /// The cache key: sha256 over the recipe files, runtime, architecture and builder.
 pub fn cache_key(
     recipe: &Recipe,
-    runtime: &str,
-    architecture: &str,
+    runtime: LambdaRuntime,
+    architecture: Architecture,
     builder: BuilderKind,
 ) -> String {
     let mut hash = Sha256::new();
@@ -536,7 +526,7 @@ pub fn cache_key(
         hash.update((bytes.len() as u64).to_le_bytes());
         hash.update(bytes);
     }
-    for part in [runtime, architecture, builder.as_str()] {
+    for part in [runtime.name(), architecture.name(), builder.as_str()] {
         hash.update([0u8]);
         hash.update(part.as_bytes());
     }
@@ -549,12 +539,6 @@ fn build_cached(
     builder: LayerBuilder,
     tools: &BuildTools,
 ) -> Result<PathBuf, LayerError> {
-    if !matches!(req.architecture, "x86_64" | "arm64") {
-        return Err(LayerError::UnknownArchitecture {
-            layer: req.id.into(),
-            architecture: req.architecture.into(),
-        });
-    }
     let recipe = Recipe::find(root, req.id, req.recipe)?;
     let cache = root.join("build").join("layer-cache");
     let cached = |kind| cache.join(cache_key(&recipe, req.runtime, req.architecture, kind));

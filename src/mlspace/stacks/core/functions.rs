@@ -147,8 +147,8 @@ pub fn layer(
         &LambdaLayerProps {
             layer_name,
             identifier,
-            runtime: ctx.cfg.lambda_runtime.name(),
-            architecture: ctx.cfg.lambda_architecture.name(),
+            runtime: ctx.cfg.lambda_runtime,
+            architecture: ctx.cfg.lambda_architecture,
         },
         code,
     );

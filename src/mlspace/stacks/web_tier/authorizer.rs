@@ -39,8 +39,8 @@ pub(super) fn function(
         &LambdaLayerProps {
             layer_name: "jwt",
             identifier: None,
-            runtime: cfg.lambda_runtime.name(),
-            architecture: cfg.lambda_architecture.name(),
+            runtime: cfg.lambda_runtime,
+            architecture: cfg.lambda_architecture,
         },
         &ctx.inputs.layers.jwt,
     );
