@@ -18,6 +18,7 @@
 //! # Ok::<(), mlspace_cdk::config::ConfigError>(())
 //! ```
 
+mod arn;
 pub mod constants_ts;
 pub mod defaults;
 mod error;
@@ -39,6 +40,7 @@ use serde_json::{Map, Value};
 
 use crate::cdk::lambda_runtimes::LambdaRuntime;
 
+pub use arn::{Arn, ArnShapeError};
 pub use error::{ConfigError, RUN_THE_WIZARD};
 pub use release_table::RELEASE;
 pub use validate::partition_for_region;
