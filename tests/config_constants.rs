@@ -104,7 +104,7 @@ fn an_empty_answer_in_config_json_replaces_the_constants_ts_value_as_lodash_merg
         r#"{"NOTEBOOK_ROLE_ARN": ""}"#,
     );
     let loaded = load(root.path()).unwrap();
-    assert_eq!(loaded.config.notebook_role_arn, "");
+    assert_eq!(loaded.config.notebook_role_arn, None);
     let shown = loaded
         .shown
         .iter()

@@ -156,7 +156,7 @@ fn advanced_config_asks_about_vpc_roles_and_new_users() {
 
     let config = config::load(root.path()).unwrap().config;
     assert_eq!(
-        config.existing_vpc().unwrap().default_security_group,
+        config.existing_vpc.as_ref().unwrap().default_security_group,
         "sg-0def"
     );
 }

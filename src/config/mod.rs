@@ -8,6 +8,7 @@
 //! config.undefined.json ┤  (1.6.10's generateConfig() reads it: no account id)
 //! lib/config.json ──────┼─ merge.rs ─ validate.rs ─ Config   (origin.rs: where each value came from)
 //! cluster-config.json ──┘   (ec2-key sets EMR_EC2_SSH_KEY)
+//!                           Config's fields: fields.rs ("" is None), arn.rs (Arn)
 //! checkout vs 1.6.10 ─── release_guard.rs + release_table.rs (generated)
 //! ```
 //!
@@ -18,9 +19,11 @@
 //! # Ok::<(), mlspace_cdk::config::ConfigError>(())
 //! ```
 
+mod arn;
 pub mod constants_ts;
 pub mod defaults;
 mod error;
+mod fields;
 pub mod merge;
 pub mod origin;
 pub mod release_guard;
@@ -34,12 +37,14 @@ pub mod wizard;
 use std::path::Path;
 
 use indexmap::IndexMap;
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::cdk::lambda_runtimes::LambdaRuntime;
 
+pub use arn::{Arn, ArnShapeError};
 pub use error::{ConfigError, RUN_THE_WIZARD};
+pub use fields::ExistingVpc;
 pub use release_table::RELEASE;
 pub use validate::partition_for_region;
 
@@ -56,9 +61,12 @@ const EC2_KEY_PLACEHOLDER: &str = "EC2_KEY";
 
 /// Every MLSpace configuration property, named after its TS key in snake_case.
 ///
-/// Strings keep the TS app's convention: `""` means "not set"; the stacks ask the accessors
-/// (`existing_kms_key_arn()`, `existing_vpc()`, `notification_distro()`, ...), which say it
-/// with `Option`. Defaults live in [`defaults::DEFAULTS`].
+/// A property that may be left unset is an `Option`: the TS app's `""` ("not set", the default
+/// of every such property) becomes `None` here, each `*_ARN` that is set is an [`Arn`], and the
+/// three EXISTING_VPC_* properties are one [`ExistingVpc`]. A `String` is used as it is: a
+/// name with a default, a value validation requires (KEY_MANAGER_ROLE_NAME unless an existing
+/// key is given), or a value whose `""` the TS app passes on or tests itself (EMR_EC2_SSH_KEY,
+/// IAM_RESOURCE_PREFIX). Defaults live in [`defaults::DEFAULTS`].
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub struct Config {
@@ -84,50 +92,85 @@ pub struct Config {
     // Notebooks
     pub mlspace_lifecycle_config_name: String,
     pub notebook_parameters_file_name: String,
-    pub permissions_boundary_policy_name: String,
+    /// An existing boundary policy, by name, put on every role (with IAM_RESOURCE_PREFIX).
+    #[serde(deserialize_with = "fields::empty_is_none")]
+    pub permissions_boundary_policy_name: Option<String>,
     pub key_manager_role_name: String,
     pub aws_account: String,
     pub aws_region: String,
     pub system_tag: String,
     pub iam_resource_prefix: String,
     pub manage_iam_roles: bool,
-    pub notification_distro: String,
-    pub existing_vpc_name: String,
-    pub existing_vpc_id: String,
-    pub existing_vpc_default_security_group: String,
-    pub existing_kms_master_key_arn: String,
-    pub kms_instance_conditions_policy_arn: String,
-    pub s3_reader_role_arn: String,
-    pub bucket_deployment_role_arn: String,
+    /// The address the notification topic mails.
+    #[serde(deserialize_with = "fields::empty_is_none")]
+    pub notification_distro: Option<String>,
+    /// EXISTING_VPC_NAME, EXISTING_VPC_ID and EXISTING_VPC_DEFAULT_SECURITY_GROUP.
+    #[serde(flatten, deserialize_with = "fields::existing_vpc")]
+    pub existing_vpc: Option<ExistingVpc>,
+    /// The key to use instead of creating one.
+    #[serde(deserialize_with = "fields::empty_is_none")]
+    pub existing_kms_master_key_arn: Option<Arn>,
+    /// The policy to use instead of creating the KMS instance constraint.
+    #[serde(deserialize_with = "fields::empty_is_none")]
+    pub kms_instance_conditions_policy_arn: Option<Arn>,
+    /// The website reader role to use instead of creating one.
+    #[serde(deserialize_with = "fields::empty_is_none")]
+    pub s3_reader_role_arn: Option<Arn>,
+    /// The role bucket deployments run as.
+    #[serde(deserialize_with = "fields::empty_is_none")]
+    pub bucket_deployment_role_arn: Option<Arn>,
     /// Added to the environment of every MLSpace Lambda function; defaults first, then the
     /// file's entries in file order.
-    #[serde(deserialize_with = "string_map")]
+    #[serde(deserialize_with = "fields::string_map")]
     pub additional_lambda_environment_vars: IndexMap<String, String>,
-    pub notebook_role_arn: String,
-    pub app_role_arn: String,
-    pub system_role_arn: String,
+    /// The notebook role to use instead of creating one.
+    #[serde(deserialize_with = "fields::empty_is_none")]
+    pub notebook_role_arn: Option<Arn>,
+    /// The application role to use instead of creating one.
+    #[serde(deserialize_with = "fields::empty_is_none")]
+    pub app_role_arn: Option<Arn>,
+    /// The system role to use instead of creating one.
+    #[serde(deserialize_with = "fields::empty_is_none")]
+    pub system_role_arn: Option<Arn>,
     // EMR
-    pub emr_default_role_arn: String,
-    pub emr_ec2_instance_role_arn: String,
+    /// The EMR service role to use instead of creating one.
+    #[serde(deserialize_with = "fields::empty_is_none")]
+    pub emr_default_role_arn: Option<Arn>,
+    /// The EMR instance role to use instead of creating one.
+    #[serde(deserialize_with = "fields::empty_is_none")]
+    pub emr_ec2_instance_role_arn: Option<Arn>,
     pub emr_security_config_name: String,
     /// From lib/config.json, overridden by `ec2-key` of cluster-config.json when that is set.
+    /// `""` is "no key", kept as it is: the TS app passes it on, empty, to the Lambda functions.
     pub emr_ec2_ssh_key: String,
     // Logging and auditing
     pub enable_access_logging: bool,
-    pub apigateway_cloudwatch_role_arn: String,
+    /// API Gateway's logging role, instead of creating one.
+    #[serde(deserialize_with = "fields::empty_is_none")]
+    pub apigateway_cloudwatch_role_arn: Option<Arn>,
     pub create_mlspace_cloudtrail_trail: bool,
     pub common_layer_arn_param: String,
     pub application_name: String,
-    pub endpoint_config_instance_constraint_policy_arn: String,
-    pub job_instance_constraint_policy_arn: String,
+    /// The policy to use instead of creating the endpoint config instance constraint.
+    #[serde(deserialize_with = "fields::empty_is_none")]
+    pub endpoint_config_instance_constraint_policy_arn: Option<Arn>,
+    /// The policy to use instead of creating the job instance constraint.
+    #[serde(deserialize_with = "fields::empty_is_none")]
+    pub job_instance_constraint_policy_arn: Option<Arn>,
     // Web app and identity provider
-    pub idp_endpoint_ssm_param: String,
+    /// The SSM parameter that holds the OIDC URL.
+    #[serde(deserialize_with = "fields::empty_is_none")]
+    pub idp_endpoint_ssm_param: Option<String>,
     pub oidc_url: String,
-    pub internal_oidc_url: String,
+    /// The OIDC URL the authorizer uses inside the VPC.
+    #[serde(deserialize_with = "fields::empty_is_none")]
+    pub internal_oidc_url: Option<String>,
     pub oidc_client_name: String,
     pub oidc_verify_ssl: bool,
     pub oidc_verify_signature: bool,
-    pub oidc_redirect_uri: String,
+    /// The web app's redirect URI (else the API's URL).
+    #[serde(deserialize_with = "fields::empty_is_none")]
+    pub oidc_redirect_uri: Option<String>,
     /// Minutes between runs of the resource termination Lambda (a whole number: it becomes
     /// a schedule rate).
     pub resource_termination_interval: u64,
@@ -158,19 +201,6 @@ impl std::fmt::Display for Architecture {
     }
 }
 
-/// An existing VPC to deploy into instead of creating one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ExistingVpc<'a> {
-    pub name: &'a str,
-    pub id: &'a str,
-    pub default_security_group: &'a str,
-}
-
-/// The value of a string property when it is set: the TS app's `""` means "not set".
-fn set(value: &str) -> Option<&str> {
-    (!value.is_empty()).then_some(value)
-}
-
 impl Config {
     /// The partition of `aws_region` (`aws`, `aws-cn`, `aws-us-gov`, `aws-iso`, `aws-iso-b`, ...).
     pub fn partition(&self) -> &'static str {
@@ -188,99 +218,6 @@ impl Config {
         // compat: the TS app leaves Translate out in us-isob-east-1 only, by name (the service
         // is not offered there), whatever other regions offer.
         self.aws_region != "us-isob-east-1"
-    }
-
-    /// The existing VPC, when all three EXISTING_VPC_* properties are set (validation
-    /// guarantees all or none).
-    /// compat: the TS app takes the existing VPC only when all three settings are given.
-    pub fn existing_vpc(&self) -> Option<ExistingVpc<'_>> {
-        Some(ExistingVpc {
-            name: set(&self.existing_vpc_name)?,
-            id: set(&self.existing_vpc_id)?,
-            default_security_group: set(&self.existing_vpc_default_security_group)?,
-        })
-    }
-
-    /// EXISTING_KMS_MASTER_KEY_ARN: the key to use instead of creating one.
-    pub fn existing_kms_key_arn(&self) -> Option<&str> {
-        set(&self.existing_kms_master_key_arn)
-    }
-
-    /// KMS_INSTANCE_CONDITIONS_POLICY_ARN: the policy to use instead of creating the KMS
-    /// instance constraint.
-    pub fn existing_kms_instance_conditions_policy_arn(&self) -> Option<&str> {
-        set(&self.kms_instance_conditions_policy_arn)
-    }
-
-    /// JOB_INSTANCE_CONSTRAINT_POLICY_ARN: the policy to use instead of creating the job
-    /// instance constraint.
-    pub fn existing_job_instance_constraint_policy_arn(&self) -> Option<&str> {
-        set(&self.job_instance_constraint_policy_arn)
-    }
-
-    /// PERMISSIONS_BOUNDARY_POLICY_NAME: an existing boundary policy, by name.
-    pub fn existing_permissions_boundary_name(&self) -> Option<&str> {
-        set(&self.permissions_boundary_policy_name)
-    }
-
-    /// NOTEBOOK_ROLE_ARN: the notebook role to use instead of creating one.
-    pub fn existing_notebook_role_arn(&self) -> Option<&str> {
-        set(&self.notebook_role_arn)
-    }
-
-    /// APP_ROLE_ARN: the application role to use instead of creating one.
-    pub fn existing_app_role_arn(&self) -> Option<&str> {
-        set(&self.app_role_arn)
-    }
-
-    /// SYSTEM_ROLE_ARN: the system role to use instead of creating one.
-    pub fn existing_system_role_arn(&self) -> Option<&str> {
-        set(&self.system_role_arn)
-    }
-
-    /// S3_READER_ROLE_ARN: the website reader role to use instead of creating one.
-    pub fn existing_s3_reader_role_arn(&self) -> Option<&str> {
-        set(&self.s3_reader_role_arn)
-    }
-
-    /// APIGATEWAY_CLOUDWATCH_ROLE_ARN: API Gateway's logging role, instead of creating one.
-    pub fn existing_apigateway_cloudwatch_role_arn(&self) -> Option<&str> {
-        set(&self.apigateway_cloudwatch_role_arn)
-    }
-
-    /// EMR_DEFAULT_ROLE_ARN: the EMR service role to use instead of creating one.
-    pub fn existing_emr_default_role_arn(&self) -> Option<&str> {
-        set(&self.emr_default_role_arn)
-    }
-
-    /// EMR_EC2_INSTANCE_ROLE_ARN: the EMR instance role to use instead of creating one.
-    pub fn existing_emr_ec2_instance_role_arn(&self) -> Option<&str> {
-        set(&self.emr_ec2_instance_role_arn)
-    }
-
-    /// BUCKET_DEPLOYMENT_ROLE_ARN: the role bucket deployments run as, when configured.
-    pub fn existing_bucket_deployment_role_arn(&self) -> Option<&str> {
-        set(&self.bucket_deployment_role_arn)
-    }
-
-    /// NOTIFICATION_DISTRO: the address the notification topic mails, when configured.
-    pub fn notification_distro(&self) -> Option<&str> {
-        set(&self.notification_distro)
-    }
-
-    /// IDP_ENDPOINT_SSM_PARAM: the SSM parameter that holds the OIDC URL, when configured.
-    pub fn idp_endpoint_ssm_param(&self) -> Option<&str> {
-        set(&self.idp_endpoint_ssm_param)
-    }
-
-    /// INTERNAL_OIDC_URL: the OIDC URL the authorizer uses inside the VPC, when configured.
-    pub fn internal_oidc_url(&self) -> Option<&str> {
-        set(&self.internal_oidc_url)
-    }
-
-    /// OIDC_REDIRECT_URI: the web app's redirect URI, when configured (else the API's URL).
-    pub fn oidc_redirect_uri(&self) -> Option<&str> {
-        set(&self.oidc_redirect_uri)
     }
 }
 
@@ -499,22 +436,6 @@ fn check_at_root(source_root: &Path) -> Result<(), ConfigError> {
     Ok(())
 }
 
-/// Deserialize a JSON object of strings into an ordered map (indexmap's serde feature is off).
-fn string_map<'de, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<IndexMap<String, String>, D::Error> {
-    let object = Map::<String, Value>::deserialize(deserializer)?;
-    object
-        .into_iter()
-        .map(|(key, value)| match value {
-            Value::String(text) => Ok((key, text)),
-            other => Err(serde::de::Error::custom(format!(
-                "{key} must be a string, found {other}"
-            ))),
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -573,9 +494,9 @@ mod tests {
             (&config.common_layer_path, &config.jwt_layer_path),
             (&None, &None)
         );
-        assert_eq!(config.existing_kms_master_key_arn, "");
+        assert_eq!(config.existing_kms_master_key_arn, None);
         assert_eq!(config.application_name, "MLSpace");
-        assert_eq!(config.existing_vpc(), None);
+        assert_eq!(config.existing_vpc, None);
         assert_eq!((config.partition(), config.is_iso()), ("aws", false));
     }
 
@@ -594,6 +515,39 @@ mod tests {
         let keys: Vec<&String> = config.additional_lambda_environment_vars.keys().collect();
         assert_eq!(keys, ["BB", "AA"]);
         assert_eq!((config.partition(), config.is_iso()), ("aws-iso-b", true));
+    }
+
+    #[test]
+    fn set_optional_properties_are_some_and_typed() {
+        let role = "arn:aws:iam::123456789012:role/nb";
+        let text = BASIC.replace(
+            "\"KEY_MANAGER_ROLE_NAME\": \"Admin\"",
+            &format!(
+                r#""KEY_MANAGER_ROLE_NAME": "Admin", "NOTEBOOK_ROLE_ARN": "{role}",
+                   "NOTIFICATION_DISTRO": "ops@example.com", "EXISTING_VPC_NAME": "shared",
+                   "EXISTING_VPC_ID": "vpc-1", "EXISTING_VPC_DEFAULT_SECURITY_GROUP": "sg-1""#
+            ),
+        );
+        let config = from_json_str(&text, "test").unwrap().config;
+        assert_eq!(config.notebook_role_arn, Some(Arn::parse(role).unwrap()));
+        assert_eq!((config.app_role_arn, config.system_role_arn), (None, None));
+        assert_eq!(
+            config.notification_distro.as_deref(),
+            Some("ops@example.com")
+        );
+        assert_eq!(
+            config.existing_vpc,
+            Some(ExistingVpc {
+                name: "shared".into(),
+                id: "vpc-1".into(),
+                default_security_group: "sg-1".into(),
+            })
+        );
+        let config = from_json_str(BASIC, "basic").unwrap().config;
+        assert_eq!(
+            (config.notification_distro, config.oidc_redirect_uri),
+            (None, None)
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 use serde_json::{Map, Value};
 
+use super::arn::Arn;
 use super::error::ConfigError;
 
 /// Properties without which MLSpace cannot be deployed, in the order they are reported.
@@ -305,38 +306,14 @@ impl ArnProblem {
     }
 }
 
-/// Check that `value` is an ARN (`arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`) in the
-/// partition of `region`.
+/// Check that `value` is an ARN (`arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`, the shape
+/// [`Arn::parse`] checks) in the partition of `region`.
 pub fn check_arn(value: &str, region: &str) -> Result<(), ArnProblem> {
-    let parts: Vec<&str> = value.splitn(6, ':').collect();
-    if parts.first() != Some(&"arn") {
-        return Err(ArnProblem::Shape("does not start with \"arn:\""));
-    }
-    if parts.len() < 6 {
-        return Err(ArnProblem::Shape(
-            "has fewer than six colon-separated parts",
-        ));
-    }
-    let (partition, service, resource) = (parts[1], parts[2], parts[5]);
-    if !partition.starts_with("aws")
-        || partition
-            .bytes()
-            .any(|b| !(b.is_ascii_lowercase() || b == b'-'))
-    {
-        return Err(ArnProblem::Shape(
-            "has no AWS partition (aws, aws-cn, aws-us-gov, ...) after \"arn:\"",
-        ));
-    }
-    if service.is_empty() {
-        return Err(ArnProblem::Shape("has no service (iam, kms, ...)"));
-    }
-    if resource.is_empty() {
-        return Err(ArnProblem::Shape("has no resource after the account"));
-    }
+    let arn = Arn::parse(value).map_err(|e| ArnProblem::Shape(e.problem()))?;
     let expected = partition_for_region(region);
-    if partition != expected {
+    if arn.partition() != expected {
         return Err(ArnProblem::Partition {
-            found: partition.to_owned(),
+            found: arn.partition().to_owned(),
             expected,
         });
     }

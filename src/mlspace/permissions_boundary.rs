@@ -23,11 +23,13 @@ const HASH_CHARS: usize = 8;
 
 /// Apply the boundary when both PERMISSIONS_BOUNDARY_POLICY_NAME and IAM_RESOURCE_PREFIX are set.
 pub fn apply_permissions_boundary(app: &mut App, cfg: &Config) {
-    let (boundary, prefix) = (
-        &cfg.permissions_boundary_policy_name,
-        &cfg.iam_resource_prefix,
-    );
-    if boundary.is_empty() || prefix.is_empty() {
+    let Some(boundary) = &cfg.permissions_boundary_policy_name else {
+        return;
+    };
+    // compat: the TS app tests the prefix for "" here (`config.IAM_RESOURCE_PREFIX !== ''`)
+    // and puts it into names as it is everywhere else, so it stays a plain string.
+    let prefix = &cfg.iam_resource_prefix;
+    if prefix.is_empty() {
         return;
     }
     for stack in app.stack_refs() {

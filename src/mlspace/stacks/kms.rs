@@ -34,12 +34,17 @@ const KEY_ADMIN_ACTIONS: &[&str] = &[
 pub fn build(app: &mut App, stack: StackRef, ctx: &Ctx) -> KmsOutputs {
     let cfg = ctx.cfg;
     app.construct(stack.node, "mlspace-kms");
-    if let Some(arn) = cfg.existing_kms_key_arn() {
+    if let Some(arn) = &cfg.existing_kms_master_key_arn {
         app.construct(stack.node, "imported-kms-key");
-        let key_id = arn.rsplit('/').next().unwrap_or_default().to_string();
+        let key_id = arn
+            .as_str()
+            .rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .to_string();
         return KmsOutputs {
             key: None,
-            key_arn: arn.into(),
+            key_arn: arn.as_str().into(),
             key_id: key_id.into(),
         };
     }

@@ -31,8 +31,8 @@ const ISOB_ZONES: &[&str] = &["us-isob-east-1b", "us-isob-east-1c"];
 pub fn build(app: &mut App, stack: StackRef, ctx: &Ctx) -> Result<VpcOutputs, RunError> {
     let cfg = ctx.cfg;
     app.construct(stack.node, "mlspace-vpc");
-    let outputs = match cfg.existing_vpc() {
-        Some(vpc) => imported(app, stack, vpc.id, vpc.name, vpc.default_security_group),
+    let outputs = match &cfg.existing_vpc {
+        Some(vpc) => imported(app, stack, &vpc.id, &vpc.name, &vpc.default_security_group),
         None => created(app, stack, cfg)?,
     };
     // The TS app wraps the security group id in an imported group; it creates nothing.

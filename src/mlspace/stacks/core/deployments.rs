@@ -126,8 +126,8 @@ fn params_source(ctx: &Ctx, params: &Value) -> Source {
 
 /// BUCKET_DEPLOYMENT_ROLE_ARN, when configured: the role the deployment runs as.
 fn deployment_role(app: &mut App, scope: NodeId, ctx: &Ctx, id: &str) -> Option<RoleRef> {
-    let arn = ctx.cfg.existing_bucket_deployment_role_arn()?;
-    Some(imported_role(app, scope, id, arn))
+    let arn = ctx.cfg.bucket_deployment_role_arn.as_ref()?;
+    Some(imported_role(app, scope, id, arn.as_str()))
 }
 
 /// `ids.join(',')` of deploy-time values.

@@ -50,7 +50,7 @@ pub fn build(
     // The CoreConstruct itself: everything below is created in the stack, next to it.
     app.construct(scope, "mlspace-core");
 
-    if let Some(distro) = cfg.notification_distro() {
+    if let Some(distro) = &cfg.notification_distro {
         notification_topic(app, scope, distro);
     }
     let access_logs = storage::access_logs_bucket(app, scope, ctx);

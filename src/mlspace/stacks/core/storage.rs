@@ -70,7 +70,7 @@ fn strings(items: &[&str]) -> Vec<String> {
 /// The MLSpace key for buckets when an existing key is configured, else SSE-S3.
 /// compat: the TS app encrypts buckets with the key only when it is an existing one.
 fn bucket_encryption(ctx: &Ctx, inputs: &CoreInputs) -> BucketEncryption {
-    match ctx.cfg.existing_kms_key_arn() {
+    match ctx.cfg.existing_kms_master_key_arn {
         None => BucketEncryption::S3Managed,
         Some(_) => BucketEncryption::Kms(inputs.kms.key_arn.clone()),
     }
@@ -225,11 +225,12 @@ pub fn tables(app: &mut App, scope: NodeId, ctx: &Ctx, inputs: &CoreInputs) {
     let cfg = ctx.cfg;
     // compat: the tables use the MLSpace key only when it is an existing key and
     // ENABLE_DDB_KMS_CMK_ENCRYPTION is on.
-    let encryption = if cfg.existing_kms_key_arn().is_some() && cfg.enable_ddb_kms_cmk_encryption {
-        TableEncryption::CustomerManaged(inputs.kms.key_arn.clone())
-    } else {
-        TableEncryption::AwsManaged
-    };
+    let encryption =
+        if cfg.existing_kms_master_key_arn.is_some() && cfg.enable_ddb_kms_cmk_encryption {
+            TableEncryption::CustomerManaged(inputs.kms.key_arn.clone())
+        } else {
+            TableEncryption::AwsManaged
+        };
     for (id, table) in table_definitions(cfg) {
         table.encryption(encryption.clone()).add(app, scope, id);
     }

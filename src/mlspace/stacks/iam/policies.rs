@@ -64,8 +64,8 @@ pub(super) fn shared_policies(app: &mut App, scope: NodeId, i: &Inputs) -> Share
 fn kms_instance_constraint(app: &mut App, scope: NodeId, i: &Inputs) -> ManagedPolicyRef {
     let id = "mlspace-kms-instance-constraint-policy";
     let cfg = i.cfg;
-    if let Some(arn) = cfg.existing_kms_instance_conditions_policy_arn() {
-        return imported_managed_policy(app, scope, id, arn);
+    if let Some(arn) = &cfg.kms_instance_conditions_policy_arn {
+        return imported_managed_policy(app, scope, id, arn.as_str());
     }
     let deny = Statement::deny(&[
         "sagemaker:CreateEndpointConfig",
@@ -92,16 +92,8 @@ fn kms_instance_constraint(app: &mut App, scope: NodeId, i: &Inputs) -> ManagedP
 fn endpoint_instance_constraint(app: &mut App, scope: NodeId, i: &Inputs) -> ManagedPolicyRef {
     let id = "mlspace-endpoint-config-instance-constraint";
     let cfg = i.cfg;
-    if !cfg
-        .endpoint_config_instance_constraint_policy_arn
-        .is_empty()
-    {
-        return imported_managed_policy(
-            app,
-            scope,
-            id,
-            &cfg.endpoint_config_instance_constraint_policy_arn,
-        );
+    if let Some(arn) = &cfg.endpoint_config_instance_constraint_policy_arn {
+        return imported_managed_policy(app, scope, id, arn.as_str());
     }
     let prefix = &cfg.iam_resource_prefix;
     managed_policy(
@@ -122,8 +114,8 @@ fn endpoint_instance_constraint(app: &mut App, scope: NodeId, i: &Inputs) -> Man
 fn job_instance_constraint(app: &mut App, scope: NodeId, i: &Inputs) -> ManagedPolicyRef {
     let id = "mlspace-job-instance-constraint";
     let cfg = i.cfg;
-    if let Some(arn) = cfg.existing_job_instance_constraint_policy_arn() {
-        return imported_managed_policy(app, scope, id, arn);
+    if let Some(arn) = &cfg.job_instance_constraint_policy_arn {
+        return imported_managed_policy(app, scope, id, arn.as_str());
     }
     let prefix = &cfg.iam_resource_prefix;
     let training = [
@@ -171,26 +163,24 @@ pub(super) fn permissions_boundary(
     if !cfg.manage_iam_roles {
         return None;
     }
-    Some(
-        if let Some(name) = cfg.existing_permissions_boundary_name() {
-            managed_policy_from_name(
-                app,
-                scope,
-                "mlspace-existing-boundary",
-                &cfg.aws_account,
-                name,
-            )
-        } else {
-            managed_policy(
-                app,
-                scope,
-                "mlspace-project-user-role-boundary",
-                ManagedPolicyProps {
-                    statements: boundary_policy::statements(i),
-                    managed_policy_name: Some("mlspace-project-user-permission-boundary".into()),
-                    ..Default::default()
-                },
-            )
-        },
-    )
+    Some(if let Some(name) = &cfg.permissions_boundary_policy_name {
+        managed_policy_from_name(
+            app,
+            scope,
+            "mlspace-existing-boundary",
+            &cfg.aws_account,
+            name,
+        )
+    } else {
+        managed_policy(
+            app,
+            scope,
+            "mlspace-project-user-role-boundary",
+            ManagedPolicyProps {
+                statements: boundary_policy::statements(i),
+                managed_policy_name: Some("mlspace-project-user-permission-boundary".into()),
+                ..Default::default()
+            },
+        )
+    })
 }

@@ -2,6 +2,7 @@
 //! Each is imported instead when the configuration names an existing one.
 use crate::cdk::app::props;
 use crate::cdk::{App, NodeId, Resource, Value};
+use crate::config::Arn;
 use crate::constructs::iam::{
     aws_managed_policy, imported_role, managed_policy, role, ManagedPolicyProps, ManagedPolicyRef,
     Principal, RoleProps, RoleRef, Statement,
@@ -31,8 +32,8 @@ pub(super) fn notebook_role(
     i: &Inputs,
     policies: &SharedPolicies,
 ) -> RoleRef {
-    if let Some(arn) = i.cfg.existing_notebook_role_arn() {
-        return imported_role(app, scope, NOTEBOOK_ROLE_NAME, arn);
+    if let Some(arn) = &i.cfg.notebook_role_arn {
+        return imported_role(app, scope, NOTEBOOK_ROLE_NAME, arn.as_str());
     }
     role(
         app,
@@ -60,7 +61,7 @@ pub(super) fn app_role(
     let role = LambdaRole {
         name: APP_ROLE_NAME,
         policy_id: "mlspace-app-policy",
-        existing: i.cfg.existing_app_role_arn(),
+        existing: i.cfg.app_role_arn.as_ref(),
         shared_policy_arns: policies.notebook_arns(),
         description:
             "Allows ML Space Application to access necessary AWS services (S3, SQS, DynamoDB, ...)",
@@ -78,7 +79,7 @@ pub(super) fn system_role(
     let role = LambdaRole {
         name: SYSTEM_ROLE_NAME,
         policy_id: "mlspace-system-policy",
-        existing: i.cfg.existing_system_role_arn(),
+        existing: i.cfg.system_role_arn.as_ref(),
         shared_policy_arns: vec![policies.notebook.arn.clone()],
         description: "Allows ML Space System to access necessary AWS services (S3, DynamoDB, Sagemaker services, ...)",
     };
@@ -89,7 +90,7 @@ pub(super) fn system_role(
 struct LambdaRole<'a> {
     name: &'static str,
     policy_id: &'static str,
-    existing: Option<&'a str>,
+    existing: Option<&'a Arn>,
     /// Shared managed policies attached after the role's own policy.
     shared_policy_arns: Vec<Value>,
     description: &'static str,
@@ -105,7 +106,7 @@ fn lambda_role(
     boundary: Option<&ManagedPolicyRef>,
 ) -> RoleRef {
     if let Some(arn) = spec.existing {
-        return imported_role(app, scope, spec.name, arn);
+        return imported_role(app, scope, spec.name, arn.as_str());
     }
     let policy = managed_policy(
         app,
@@ -136,8 +137,8 @@ fn lambda_role(
 /// The role API Gateway assumes to proxy the static website from its bucket.
 pub(super) fn s3_reader_role(app: &mut App, scope: NodeId, i: &Inputs) -> RoleRef {
     let id = "mlspace-s3-reader-role";
-    if let Some(arn) = i.cfg.existing_s3_reader_role_arn() {
-        return imported_role(app, scope, id, arn);
+    if let Some(arn) = &i.cfg.s3_reader_role_arn {
+        return imported_role(app, scope, id, arn.as_str());
     }
     let read =
         Statement::allow(&["s3:GetObject"]).on([i.here.s3(&format!("{}/*", i.website_bucket))]);
@@ -167,8 +168,8 @@ pub(super) fn s3_reader_role(app: &mut App, scope: NodeId, i: &Inputs) -> RoleRe
 /// The account-wide API Gateway setting that lets it write access logs (with a configured
 /// role, or one created here).
 pub(super) fn api_gateway_account(app: &mut App, scope: NodeId, i: &Inputs) {
-    let role_arn = if let Some(arn) = i.cfg.existing_apigateway_cloudwatch_role_arn() {
-        Value::from(arn)
+    let role_arn = if let Some(arn) = &i.cfg.apigateway_cloudwatch_role_arn {
+        Value::from(arn.as_str())
     } else {
         role(
             app,
@@ -203,8 +204,8 @@ pub(super) struct EmrRoles {
 pub(super) fn emr_roles(app: &mut App, scope: NodeId, i: &Inputs) -> EmrRoles {
     let cfg = i.cfg;
     let service_id = "mlspace-emr_defaultrole";
-    let service_role_name = if let Some(arn) = cfg.existing_emr_default_role_arn() {
-        imported_role(app, scope, service_id, arn).name
+    let service_role_name = if let Some(arn) = &cfg.emr_default_role_arn {
+        imported_role(app, scope, service_id, arn.as_str()).name
     } else {
         emr_role(
             app,
@@ -217,8 +218,8 @@ pub(super) fn emr_roles(app: &mut App, scope: NodeId, i: &Inputs) -> EmrRoles {
         Value::from(EMR_SERVICE_ROLE_NAME)
     };
     let ec2_id = "mlspace-emr_ec2_defaultrole";
-    let ec2_role_name = if let Some(arn) = cfg.existing_emr_ec2_instance_role_arn() {
-        imported_role(app, scope, ec2_id, arn).name
+    let ec2_role_name = if let Some(arn) = &cfg.emr_ec2_instance_role_arn {
+        imported_role(app, scope, ec2_id, arn.as_str()).name
     } else {
         let ec2_role = emr_role(
             app,

@@ -46,7 +46,8 @@ pub(super) fn function(
     );
     let common = common_layer(app, stack, ctx);
     let idp_endpoint = cfg
-        .idp_endpoint_ssm_param()
+        .idp_endpoint_ssm_param
+        .as_deref()
         .map(|name| string_parameter_value(app, stack, name));
 
     let code = ctx.inputs.assets.lambda_code.clone();
@@ -85,7 +86,8 @@ fn environment(ctx: &Ctx, idp_endpoint: Option<Value>) -> IndexMap<String, Value
     let cfg = ctx.cfg;
     let mut environment: IndexMap<String, Value> = IndexMap::new();
     let authorizer_oidc_url = idp_endpoint.unwrap_or_else(|| {
-        cfg.internal_oidc_url()
+        cfg.internal_oidc_url
+            .as_deref()
             .unwrap_or(cfg.oidc_url.as_str())
             .into()
     });

@@ -18,8 +18,8 @@ const MEMORY_LIMIT_MB: u32 = 1024;
 /// `window.env = {...}`: the web app's settings as JSON; deploy-time values stay values.
 pub fn env_js(ctx: &Ctx, api_url: Value, idp_endpoint: Option<Value>) -> Value {
     let cfg = ctx.cfg;
-    let redirect = match cfg.oidc_redirect_uri() {
-        Some(uri) => uri.into(),
+    let redirect = match &cfg.oidc_redirect_uri {
+        Some(uri) => uri.as_str().into(),
         None => api_url.clone(),
     };
     let settings = map! {
@@ -55,10 +55,9 @@ pub(super) fn deploy(
     let env = env_js(ctx, api_url, idp_endpoint);
 
     app.construct(stack.node, "mlspace-static-website-bucket");
-    let role = ctx
-        .cfg
-        .existing_bucket_deployment_role_arn()
-        .map(|arn| iam::imported_role(app, stack.node, "mlspace-website-deploy-role", arn));
+    let role = ctx.cfg.bucket_deployment_role_arn.as_ref().map(|arn| {
+        iam::imported_role(app, stack.node, "mlspace-website-deploy-role", arn.as_str())
+    });
     let mut handler = DeploymentHandler::new(ctx.inputs.handlers.bucket_deployment.clone());
     let resource = bucket_deployment(
         app,
