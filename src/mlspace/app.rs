@@ -6,6 +6,32 @@ use crate::constructs::lambda;
 
 use super::stacks::{api_deployment, apis, core, iam, kms, sagemaker, vpc, web_tier};
 
+/// What building the stacks can fail on: configuration the stacks cannot honour, found only
+/// when they are built. Inputs read from the world fail earlier, in `plan`.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// Not reachable after validation (RESOURCE_TERMINATION_INTERVAL is 1 or more); an error
+    /// rather than a panic.
+    #[error("RESOURCE_TERMINATION_INTERVAL is 0: set it to the minutes between runs of the resource terminator")]
+    ZeroTerminationInterval,
+    #[error("mlspace-vpc: MLSpace puts the VPC of {region} in {given}, but the account's availability zones there are {known} (availability-zones context); the TS app stops here too: check the account and region, or refresh the lookup with `cdk context --reset` and synthesize again")]
+    AvailabilityZones {
+        region: String,
+        given: String,
+        known: String,
+    },
+    /// Rendering what the API deployment's id is computed from (`finish_deployment`).
+    #[error(transparent)]
+    Render(#[from] crate::cdk::synth::SynthError),
+    /// An asset that cannot be placed; `what` names it (and ends in `: ` where it names one).
+    #[error("{what}{source}")]
+    Asset {
+        what: String,
+        #[source]
+        source: crate::cdk::assets::AssetError,
+    },
+}
+
 /// What every stack builder gets: the configuration, where it deploys and the planned inputs.
 pub struct Ctx<'a> {
     pub cfg: &'a Config,
@@ -73,7 +99,7 @@ pub const API_STACKS: &[(&str, apis::ApiKind)] = &[
 
 /// Build every stack into `app`: a function of `ctx` (configuration and planned inputs) only;
 /// nothing is read from the world.
-pub fn build(app: &mut App, ctx: &Ctx) -> Result<(), super::run::RunError> {
+pub fn build(app: &mut App, ctx: &Ctx) -> Result<(), BuildError> {
     let tags = infrastructure_tags(ctx);
     let stack = |app: &mut App, id: &str, tagged: bool| -> StackRef {
         app.add_stack(

@@ -30,6 +30,8 @@ pub enum RunError {
     #[error(transparent)]
     Toolkit(#[from] ToolkitError),
     #[error(transparent)]
+    Build(#[from] super::app::BuildError),
+    #[error(transparent)]
     Synth(#[from] SynthError),
     #[error(transparent)]
     Write(#[from] WriteError),
@@ -39,10 +41,6 @@ pub enum RunError {
         source: std::io::Error,
         hint: &'static str,
     },
-    /// Not reachable after validation (RESOURCE_TERMINATION_INTERVAL is 1 or more); an error
-    /// rather than a panic.
-    #[error("RESOURCE_TERMINATION_INTERVAL is 0: set it to the minutes between runs of the resource terminator")]
-    ZeroTerminationInterval,
     /// An asset that cannot be planned; `what` names it (and ends in `: ` where it names one).
     #[error("{what}{source}")]
     AssetPlan {
@@ -71,12 +69,6 @@ pub enum RunError {
     },
     #[error(transparent)]
     Context(#[from] crate::cdk::lookups::ContextError),
-    #[error("mlspace-vpc: MLSpace puts the VPC of {region} in {given}, but the account's availability zones there are {known} (availability-zones context); the TS app stops here too: check the account and region, or refresh the lookup with `cdk context --reset` and synthesize again")]
-    AvailabilityZones {
-        region: String,
-        given: String,
-        known: String,
-    },
     #[error(transparent)]
     Input(#[from] crate::cdk::input::InputError),
     #[error(transparent)]

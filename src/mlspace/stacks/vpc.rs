@@ -5,8 +5,8 @@ use crate::cdk::lookups;
 use crate::cdk::{App, StackRef, Value};
 use crate::config::Config;
 use crate::constructs::ec2::{self, SubnetConfig, SubnetKind, VpcProps};
+use crate::mlspace::app::BuildError;
 use crate::mlspace::app::Ctx;
-use crate::mlspace::run::RunError;
 
 /// The network as the other stacks see it.
 #[derive(Debug, Clone)]
@@ -28,7 +28,7 @@ const MAX_AZS: usize = 3;
 /// compat: us-isob-east-1 is given its zones explicitly.
 const ISOB_ZONES: &[&str] = &["us-isob-east-1b", "us-isob-east-1c"];
 
-pub fn build(app: &mut App, stack: StackRef, ctx: &Ctx) -> Result<VpcOutputs, RunError> {
+pub fn build(app: &mut App, stack: StackRef, ctx: &Ctx) -> Result<VpcOutputs, BuildError> {
     let cfg = ctx.cfg;
     app.construct(stack.node, "mlspace-vpc");
     let outputs = match &cfg.existing_vpc {
@@ -70,7 +70,7 @@ fn imported(
     }
 }
 
-fn created(app: &mut App, stack: StackRef, cfg: &Config) -> Result<VpcOutputs, RunError> {
+fn created(app: &mut App, stack: StackRef, cfg: &Config) -> Result<VpcOutputs, BuildError> {
     let region = cfg.aws_region.as_str();
     let availability_zones: Vec<String> = if region == "us-isob-east-1" {
         // As aws-cdk-lib's Vpc with given zones: the stack's zones are still looked up, and the
@@ -80,7 +80,7 @@ fn created(app: &mut App, stack: StackRef, cfg: &Config) -> Result<VpcOutputs, R
             .filter(|z| !lookups::DUMMY_AVAILABILITY_ZONES.contains(&z.as_str()))
             .collect();
         if !known.is_empty() && !ISOB_ZONES.iter().all(|z| known.iter().any(|k| k == z)) {
-            return Err(RunError::AvailabilityZones {
+            return Err(BuildError::AvailabilityZones {
                 region: region.to_owned(),
                 given: ISOB_ZONES.join(", "),
                 known: known.join(", "),

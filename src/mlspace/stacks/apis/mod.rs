@@ -10,8 +10,8 @@ use crate::constructs::apigateway::{
     self, ApiResource, CorsOptions, Integration, MethodOptions, RestApi,
 };
 use crate::constructs::lambda::{self, Code, FunctionProps, FunctionRole, VpcPlacement};
+use crate::mlspace::app::BuildError;
 use crate::mlspace::app::Ctx;
-use crate::mlspace::run::RunError;
 
 use super::iam::IamOutputs;
 use super::vpc::VpcOutputs;
@@ -139,7 +139,7 @@ pub fn build(
     ctx: &Ctx,
     kind: ApiKind,
     inputs: &ApiInputs,
-) -> Result<(), RunError> {
+) -> Result<(), BuildError> {
     let name = app.stack(stack).name.clone();
     app.construct(stack.node, &name);
     let layers = vec![common_layer(app, stack, ctx).1];

@@ -7,8 +7,8 @@ use crate::constructs::s3_deployment::{
     bucket_deployment, BucketDeploymentProps, DeploymentHandler, Source,
 };
 use crate::map;
+use crate::mlspace::app::BuildError;
 use crate::mlspace::app::Ctx;
-use crate::mlspace::run::RunError;
 
 use super::{asset_error, ssm_parameter, CoreInputs};
 
@@ -73,7 +73,7 @@ pub(super) fn config_files(
     params: &Value,
     config_bucket: &Bucket,
     deployer: &mut DeploymentHandler,
-) -> Result<(), RunError> {
+) -> Result<(), BuildError> {
     let role = deployment_role(app, scope, ctx, "mlspace-config-deploy-role");
     let props = BucketDeploymentProps {
         sources: vec![
@@ -99,7 +99,7 @@ pub(super) fn example_notebooks(
     params: &Value,
     data_bucket: &Bucket,
     deployer: &mut DeploymentHandler,
-) -> Result<(), RunError> {
+) -> Result<(), BuildError> {
     let role = deployment_role(app, scope, ctx, "mlspace-example-data-deploy-role");
     let props = BucketDeploymentProps {
         sources: vec![

@@ -6,7 +6,7 @@ use crate::constructs::events::{add_lambda_target, rate_minutes, rule, Trigger};
 use crate::constructs::handlers::HANDLER_RUNTIME;
 use crate::constructs::s3::{notifications_handler, Bucket};
 use crate::map;
-use crate::mlspace::run::RunError;
+use crate::mlspace::app::BuildError;
 
 use super::functions::{layer, with_additional_env, FunctionSpec};
 use super::{env, SystemFunctions};
@@ -16,7 +16,7 @@ pub(super) fn s3_notifier(
     app: &mut App,
     f: &SystemFunctions,
     data_bucket: &Bucket,
-) -> Result<NodeId, RunError> {
+) -> Result<NodeId, BuildError> {
     let (ctx, cfg) = (f.ctx, f.ctx.cfg);
     let notifier_layer = layer(
         app,
@@ -70,7 +70,10 @@ fn s3_invoke_permission(app: &mut App, function: NodeId, account: &str, bucket_a
 }
 
 /// Stops or terminates resources on their schedules, every RESOURCE_TERMINATION_INTERVAL minutes.
-pub(super) fn resource_terminator(app: &mut App, f: &SystemFunctions) -> Result<NodeId, RunError> {
+pub(super) fn resource_terminator(
+    app: &mut App,
+    f: &SystemFunctions,
+) -> Result<NodeId, BuildError> {
     let (ctx, cfg) = (f.ctx, f.ctx.cfg);
     let terminator = f.add(
         app,
@@ -91,8 +94,8 @@ pub(super) fn resource_terminator(app: &mut App, f: &SystemFunctions) -> Result<
             layer: f.common_layer,
         },
     );
-    let rate =
-        rate_minutes(cfg.resource_termination_interval).ok_or(RunError::ZeroTerminationInterval)?;
+    let rate = rate_minutes(cfg.resource_termination_interval)
+        .ok_or(BuildError::ZeroTerminationInterval)?;
     let terminate = rule(
         app,
         f.stack.node,

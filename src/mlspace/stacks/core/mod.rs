@@ -18,8 +18,8 @@ use crate::constructs::s3_deployment::DeploymentHandler;
 use crate::constructs::sns;
 use crate::constructs::ssm::string_parameter as ssm_parameter;
 use crate::map;
+use crate::mlspace::app::BuildError;
 use crate::mlspace::app::Ctx;
-use crate::mlspace::run::RunError;
 
 pub use app_config::{check_cluster_config, default_cluster_config, initial_item};
 pub use deployments::{CONFIG_FILES, EXAMPLE_NOTEBOOKS};
@@ -43,7 +43,7 @@ pub fn build(
     vpc: &VpcOutputs,
     kms: &KmsOutputs,
     iam: &IamOutputs,
-) -> Result<(), RunError> {
+) -> Result<(), BuildError> {
     let inputs = CoreInputs { vpc, kms, iam };
     let cfg = ctx.cfg;
     let scope = stack.node;
@@ -161,8 +161,8 @@ fn notification_topic(app: &mut App, scope: NodeId, email: &str) {
 }
 
 /// An asset error, with what the asset was for.
-fn asset_error(what: &'static str) -> impl Fn(crate::cdk::assets::AssetError) -> RunError {
-    move |source| RunError::AssetPlan {
+fn asset_error(what: &'static str) -> impl Fn(crate::cdk::assets::AssetError) -> BuildError {
+    move |source| BuildError::Asset {
         what: format!("mlspace-core {what}: "),
         source,
     }

@@ -5,8 +5,8 @@ use crate::cdk::{App, NodeId, Value};
 use crate::constructs::custom_resources::{invoke_call, SdkCall};
 use crate::constructs::events::{add_lambda_target, cron, rule, Trigger};
 use crate::map;
+use crate::mlspace::app::BuildError;
 use crate::mlspace::app::Ctx;
-use crate::mlspace::run::RunError;
 
 use super::super::iam::IamOutputs;
 use super::functions::FunctionSpec;
@@ -161,7 +161,7 @@ pub(super) fn initial_app_config(
     ctx: &Ctx,
     calls: &DeployCalls,
     functions: &OnDeployFunctions,
-) -> Result<(), RunError> {
+) -> Result<(), BuildError> {
     let cfg = ctx.cfg;
     let cluster = &ctx.inputs.cluster_config;
     let created_at = (calls.now_ms as f64 / 1000.0).round() as u64;

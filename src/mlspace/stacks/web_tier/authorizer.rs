@@ -5,9 +5,9 @@ use indexmap::IndexMap;
 use crate::cdk::assets::PlannedAsset;
 use crate::cdk::{App, StackRef, Value};
 use crate::constructs::lambda::{self, Code, FunctionProps, FunctionRef, FunctionRole};
+use crate::mlspace::app::BuildError;
 use crate::mlspace::app::Ctx;
 use crate::mlspace::layers::{planned_lambda_layer, LambdaLayerProps};
-use crate::mlspace::run::RunError;
 
 use super::super::apis::{add_iso_ca_bundle, common_layer, string_parameter_value, vpc_placement};
 use super::super::iam::IamOutputs;
@@ -29,7 +29,7 @@ pub(super) fn function(
     ctx: &Ctx,
     vpc: &VpcOutputs,
     iam: &IamOutputs,
-) -> Result<AuthorizerLambda, RunError> {
+) -> Result<AuthorizerLambda, BuildError> {
     let cfg = ctx.cfg;
     // Layers: the JWT layer (planned ahead) is added here, the common layer comes from
     // mlspace-core via SSM.

@@ -7,8 +7,8 @@ use crate::constructs::s3_deployment::{
     bucket_deployment, BucketDeploymentProps, DeploymentHandler, Destination, Source,
 };
 use crate::map;
+use crate::mlspace::app::BuildError;
 use crate::mlspace::app::Ctx;
-use crate::mlspace::run::RunError;
 
 /// The file the web app reads its settings from.
 pub const ENV_JS: &str = "env.js";
@@ -46,8 +46,8 @@ pub(super) fn deploy(
     api: &RestApi,
     idp_endpoint: Option<Value>,
     website_bucket: &str,
-) -> Result<NodeId, RunError> {
-    let asset_err = |source| RunError::AssetPlan {
+) -> Result<NodeId, BuildError> {
+    let asset_err = |source| BuildError::Asset {
         what: String::new(),
         source,
     };

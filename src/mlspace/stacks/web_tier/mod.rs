@@ -7,8 +7,8 @@ mod website;
 use crate::cdk::assets::PlannedAsset;
 use crate::cdk::{App, RemovalPolicy, Resource, StackRef, Value};
 use crate::constructs::apigateway::{self, CorsOptions, RestApi, RestApiProps, StageOptions};
+use crate::mlspace::app::BuildError;
 use crate::mlspace::app::Ctx;
-use crate::mlspace::run::RunError;
 
 use super::apis::MLSPACE_CORS_HEADERS;
 use super::iam::IamOutputs;
@@ -80,7 +80,7 @@ pub fn build(
     ctx: &Ctx,
     vpc: &VpcOutputs,
     iam: &IamOutputs,
-) -> Result<WebTierOutputs, RunError> {
+) -> Result<WebTierOutputs, BuildError> {
     let cfg = ctx.cfg;
     let stack_name = app.stack(stack).name.clone();
     app.construct(stack.node, &stack_name);
