@@ -31,52 +31,74 @@ pub fn default_cluster_config() -> J {
     })
 }
 
+/// Whether a string of cluster-config.json must be there.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Presence {
+    Required,
+    Optional,
+}
+
+/// `v` is a number, or a string that reads as one.
+fn check_number(path: &str, v: Option<&J>) -> Result<(), String> {
+    match v {
+        Some(J::Number(_)) => Ok(()),
+        Some(J::String(t)) if t.trim().parse::<f64>().is_ok() => Ok(()),
+        None => Err(format!("{path} is missing (a number)")),
+        Some(other) => Err(format!(
+            "{path} must be a number, but it is {}",
+            crate::config::merge::describe(other)
+        )),
+    }
+}
+
+/// `v` is a string, or absent where that is allowed.
+fn check_text(path: &str, v: Option<&J>, presence: Presence) -> Result<(), String> {
+    match v {
+        Some(J::String(_)) => Ok(()),
+        None if presence == Presence::Optional => Ok(()),
+        None => Err(format!("{path} is missing (a string)")),
+        Some(other) => Err(format!(
+            "{path} must be a string, but it is {}",
+            crate::config::merge::describe(other)
+        )),
+    }
+}
+
 /// Every value the initial app configuration takes from cluster-config.json must be there and
 /// of its type: compat: the TS app writes a missing one as the text "undefined" (a number
 /// field DynamoDB then refuses), which we do not.
 pub fn check_cluster_config(cluster: &J) -> Result<(), String> {
-    let number = |path: &str, v: Option<&J>| -> Result<(), String> {
-        match v {
-            Some(J::Number(_)) => Ok(()),
-            Some(J::String(t)) if t.trim().parse::<f64>().is_ok() => Ok(()),
-            None => Err(format!("{path} is missing (a number)")),
-            Some(other) => Err(format!(
-                "{path} must be a number, but it is {}",
-                crate::config::merge::describe(other)
-            )),
-        }
-    };
-    let text = |path: &str, v: Option<&J>, required: bool| -> Result<(), String> {
-        match v {
-            Some(J::String(_)) => Ok(()),
-            None if !required => Ok(()),
-            None => Err(format!("{path} is missing (a string)")),
-            Some(other) => Err(format!(
-                "{path} must be a string, but it is {}",
-                crate::config::merge::describe(other)
-            )),
-        }
-    };
     let Some(obj) = cluster.as_object() else {
         return Err("it must hold a JSON object".into());
     };
     for (key, t) in obj {
-        if NOT_CLUSTER_TYPES.contains(&key.as_str()) {
-            continue;
+        if !NOT_CLUSTER_TYPES.contains(&key.as_str()) {
+            check_cluster_type(key, t)?;
         }
-        if !t.is_object() {
-            return Err(format!(
-                "cluster type {key:?} must be an object ({{\"size\": N, \"master-type\": ..., \"core-type\": ...}}), but it is {}",
-                crate::config::merge::describe(t)
-            ));
-        }
-        number(&format!("{key}.size"), t.get("size"))?;
-        text(&format!("{key}.master-type"), t.get("master-type"), false)?;
-        text(&format!("{key}.core-type"), t.get("core-type"), false)?;
     }
-    let scaling = cluster.get("auto-scaling");
+    check_auto_scaling(cluster.get("auto-scaling"))?;
+    check_applications(cluster.get("applications"))
+}
+
+/// A cluster type: `{"size": N, "master-type": ..., "core-type": ...}`.
+fn check_cluster_type(key: &str, t: &J) -> Result<(), String> {
+    if !t.is_object() {
+        return Err(format!(
+            "cluster type {key:?} must be an object ({{\"size\": N, \"master-type\": ..., \"core-type\": ...}}), but it is {}",
+            crate::config::merge::describe(t)
+        ));
+    }
+    check_number(&format!("{key}.size"), t.get("size"))?;
+    for field in ["master-type", "core-type"] {
+        check_text(&format!("{key}.{field}"), t.get(field), Presence::Optional)?;
+    }
+    Ok(())
+}
+
+/// `auto-scaling`: the instance bounds and both scaling directions.
+fn check_auto_scaling(scaling: Option<&J>) -> Result<(), String> {
     for field in ["min-instances", "max-instances"] {
-        number(
+        check_number(
             &format!("auto-scaling.{field}"),
             scaling.and_then(|s| s.get(field)),
         )?;
@@ -88,27 +110,31 @@ pub fn check_cluster_config(cluster: &J) -> Result<(), String> {
             "eval-periods",
             "percentage-mem-available",
         ] {
-            number(
+            check_number(
                 &format!("auto-scaling.{dir}.{field}"),
                 scaling.and_then(|s| s.get(dir)).and_then(|d| d.get(field)),
             )?;
         }
     }
-    match cluster.get("applications") {
-        None => {}
-        Some(J::Array(apps)) => {
-            for (i, app) in apps.iter().enumerate() {
-                text(&format!("applications[{i}].Name"), app.get("Name"), true)?;
-            }
-        }
-        Some(other) => {
-            return Err(format!(
-                "applications must be a list of {{\"Name\": ...}} objects, but it is {}",
-                crate::config::merge::describe(other)
-            ))
-        }
-    }
     Ok(())
+}
+
+/// `applications`: absent, or a list of `{"Name": ...}`.
+fn check_applications(applications: Option<&J>) -> Result<(), String> {
+    match applications {
+        None => Ok(()),
+        Some(J::Array(apps)) => apps.iter().enumerate().try_for_each(|(i, app)| {
+            check_text(
+                &format!("applications[{i}].Name"),
+                app.get("Name"),
+                Presence::Required,
+            )
+        }),
+        Some(other) => Err(format!(
+            "applications must be a list of {{\"Name\": ...}} objects, but it is {}",
+            crate::config::merge::describe(other)
+        )),
+    }
 }
 
 /// compat: `String(x)` of a JSON value (`15.0` is `15`, an absent value is `undefined`).
