@@ -276,6 +276,61 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_cluster_check_names_the_value_that_is_wrong() {
+        let edited = |edit: fn(&mut J)| {
+            let mut cluster = default_cluster_config();
+            edit(&mut cluster);
+            check_cluster_config(&cluster)
+        };
+        assert_eq!(edited(|_| {}), Ok(()));
+        // The instance types may be left out; a size given as text that reads as a number is one.
+        assert_eq!(
+            edited(|c| {
+                c["Small"].as_object_mut().unwrap().remove("master-type");
+                c["Small"]["size"] = J::from(" 4 ");
+            }),
+            Ok(())
+        );
+        type Edit = fn(&mut J);
+        let cases: [(Edit, &str); 6] = [
+            (
+                |c| c["Small"]["size"] = J::from("three"),
+                "Small.size must be a number",
+            ),
+            (
+                |c| c["Large"] = J::from(7),
+                "cluster type \"Large\" must be an object",
+            ),
+            (
+                |c| c["Medium"]["core-type"] = J::from(5),
+                "Medium.core-type must be a string",
+            ),
+            (
+                |c| {
+                    c["auto-scaling"]["scale-in"]
+                        .as_object_mut()
+                        .unwrap()
+                        .clear()
+                },
+                "auto-scaling.scale-in.cooldown is missing (a number)",
+            ),
+            (
+                |c| c["applications"][1] = serde_json::json!({}),
+                "applications[1].Name is missing",
+            ),
+            (
+                |c| c["applications"] = J::from("Spark"),
+                "applications must be a list",
+            ),
+        ];
+        for (edit, expected) in cases {
+            let err = edited(edit).unwrap_err();
+            assert!(err.starts_with(expected), "{err}");
+        }
+        assert!(check_cluster_config(&J::from(1)).is_err());
+    }
+
+    #[test]
     fn numbers_print_as_javascript_does_and_clusters_keep_their_order() {
         let item = initial_item(&default_cluster_config(), 1);
         let text = match item.to_json_string() {
