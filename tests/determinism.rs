@@ -24,23 +24,29 @@ fn assert_success(out: &Output, what: &str) {
     );
 }
 
-/// `mlspace-cdk synth` of `tree` into `out` with the synthesis time pinned, plus `args`.
-fn synth_pinned(tree: &Path, out: &Path, args: &[&str]) -> Output {
-    Command::new(binary())
-        .args(["synth", "--synth-time", PINNED_MS, "-o"])
-        .arg(out)
-        .args(args)
-        .current_dir(tree)
+/// `mlspace-cdk ARGS` in `tree` with `MLSPACE_SYNTH_TIME_MS` set to `var` (or removed).
+fn run_with_pin_var(tree: &Path, args: &[&str], var: Option<&str>) -> Output {
+    let mut command = Command::new(binary());
+    command.args(args).current_dir(tree);
+    command
         .env_remove("CDK_OUTDIR")
-        .env_remove("CDK_CONTEXT_JSON")
-        .env_remove("MLSPACE_SYNTH_TIME_MS")
-        .output()
-        .unwrap()
+        .env_remove("CDK_CONTEXT_JSON");
+    match var {
+        Some(value) => command.env("MLSPACE_SYNTH_TIME_MS", value),
+        None => command.env_remove("MLSPACE_SYNTH_TIME_MS"),
+    };
+    command.output().unwrap()
+}
+
+/// `mlspace-cdk synth` of `tree` into `out` with the synthesis time pinned.
+fn synth_pinned(tree: &Path, out: &Path) -> Output {
+    let out = out.to_str().unwrap();
+    run_with_pin_var(tree, &["synth", "--synth-time", PINNED_MS, "-o", out], None)
 }
 
 /// [`synth_pinned`], which must succeed; returns what it wrote.
 fn synth_pinned_tree(tree: &Path, out: &Path) -> BTreeMap<String, Entry> {
-    assert_success(&synth_pinned(tree, out, &[]), "mlspace-cdk synth");
+    assert_success(&synth_pinned(tree, out), "mlspace-cdk synth");
     read_tree(out)
 }
 
@@ -188,7 +194,7 @@ fn the_pinned_time_is_stamped_and_announced() {
     let tree = example_tree(None);
     let outs = tempfile::tempdir().unwrap();
     let out = outs.path().join("out");
-    let output = synth_pinned(tree.path(), &out, &[]);
+    let output = synth_pinned(tree.path(), &out);
     assert_success(&output, "mlspace-cdk synth");
     let files = read_tree(&out);
     let api = text_of(&files, API_TEMPLATE);
@@ -234,15 +240,7 @@ fn without_a_pin_the_clock_stamps_the_synthesis() {
     let outs = tempfile::tempdir().unwrap();
     let out = outs.path().join("out");
     let from = now_ms();
-    let output = Command::new(binary())
-        .args(["synth", "-o"])
-        .arg(&out)
-        .current_dir(tree.path())
-        .env_remove("CDK_OUTDIR")
-        .env_remove("CDK_CONTEXT_JSON")
-        .env_remove("MLSPACE_SYNTH_TIME_MS")
-        .output()
-        .unwrap();
+    let output = run_with_pin_var(tree.path(), &["synth", "-o", out.to_str().unwrap()], None);
     let to = now_ms();
     assert_success(&output, "mlspace-cdk synth");
     assert!(!String::from_utf8_lossy(&output.stderr).contains("pinned"));
@@ -261,33 +259,26 @@ fn without_a_pin_the_clock_stamps_the_synthesis() {
     );
 }
 
-/// A pin that is not a 13-digit time stops the run, naming the flag and the variable.
+/// A pin that is not a 13-digit time stops the synth, naming the flag and the variable, and
+/// leaves no manifest in the out dir (not even the last run's).
 #[test]
 fn a_malformed_pin_stops_the_run() {
     let tree = example_tree(None);
     let outs = tempfile::tempdir().unwrap();
-    for (flag, var) in [
+    let out = outs.path().join("out");
+    let cases = [
         (Some("12"), None),
         (None, Some("soon")),
         (Some("17803152000001"), None),
-    ] {
-        let out = outs.path().join("out");
-        let mut command = Command::new(binary());
-        command
-            .args(["synth", "-o"])
-            .arg(&out)
-            .current_dir(tree.path());
-        command
-            .env_remove("CDK_OUTDIR")
-            .env_remove("CDK_CONTEXT_JSON");
-        if let Some(value) = flag {
-            command.args(["--synth-time", value]);
-        }
-        match var {
-            Some(value) => command.env("MLSPACE_SYNTH_TIME_MS", value),
-            None => command.env_remove("MLSPACE_SYNTH_TIME_MS"),
-        };
-        let output = command.output().unwrap();
+        (Some("0000000001234"), None),
+        (None, Some(" 1780315200000")),
+    ];
+    for (flag, var) in cases {
+        fs::create_dir_all(&out).unwrap();
+        fs::write(out.join("manifest.json"), "{}").unwrap();
+        let mut args = vec!["synth", "-o", out.to_str().unwrap()];
+        args.extend(flag.iter().flat_map(|v| ["--synth-time", v]));
+        let output = run_with_pin_var(tree.path(), &args, var);
         let stderr = String::from_utf8_lossy(&output.stderr);
         let value = flag.or(var).unwrap();
         assert!(!output.status.success(), "{value} was taken");
@@ -296,8 +287,45 @@ fn a_malformed_pin_stops_the_run() {
                 && stderr.contains("MLSPACE_SYNTH_TIME_MS"),
             "{value}: {stderr}"
         );
-        assert!(!out.join("manifest.json").exists());
+        assert!(
+            !out.join("manifest.json").exists(),
+            "{value}: a manifest was left"
+        );
     }
+}
+
+/// The variable is read by synth only: a bad value does not stop other commands, a flag
+/// overrides it, and an empty one is unset.
+#[test]
+fn the_pin_variable_is_read_by_synth_only_and_empty_is_unset() {
+    let tree = example_tree(None);
+    let outs = tempfile::tempdir().unwrap();
+    let show = run_with_pin_var(tree.path(), &["config", "show"], Some("soon"));
+    assert_success(&show, "config show with a bad MLSPACE_SYNTH_TIME_MS");
+    let out = outs.path().join("flag");
+    let args = [
+        "synth",
+        "--synth-time",
+        PINNED_MS,
+        "-o",
+        out.to_str().unwrap(),
+    ];
+    let flagged = run_with_pin_var(tree.path(), &args, Some("soon"));
+    assert_success(&flagged, "--synth-time over a bad MLSPACE_SYNTH_TIME_MS");
+    assert!(fs::read_to_string(out.join(API_TEMPLATE))
+        .unwrap()
+        .contains(&format!("ApiDeployment{PINNED_MS}")));
+    let out = outs.path().join("empty");
+    let empty = run_with_pin_var(
+        tree.path(),
+        &["synth", "-o", out.to_str().unwrap()],
+        Some(""),
+    );
+    assert_success(&empty, "synth with an empty MLSPACE_SYNTH_TIME_MS");
+    assert!(!String::from_utf8_lossy(&empty.stderr).contains("pinned"));
+    assert!(!fs::read_to_string(out.join(API_TEMPLATE))
+        .unwrap()
+        .contains(&format!("ApiDeployment{PINNED_MS}")));
 }
 
 /// In process, with the time pinned in the arguments, `synth` writes what the binary writes.
@@ -310,7 +338,7 @@ fn synth_in_process_writes_what_the_binary_writes() {
     let args = SynthArgs {
         output: Some(outs.path().join("in-process")),
         layer_builder: LayerBuilderArg::Local,
-        synth_time: Some(PINNED_MS.parse().unwrap()),
+        synth_time: Some(PINNED_MS.into()),
         ..SynthArgs::default()
     };
     synth(tree.path(), &args, &|_| None).unwrap();
@@ -321,6 +349,8 @@ fn synth_in_process_writes_what_the_binary_writes() {
     );
 }
 
+/// Through the cdk CLI, pinned by the variable as an operator would: the same bytes, and the
+/// warning reaches the operator.
 #[test]
 fn the_cdk_cli_writes_what_the_binary_writes() {
     let Some(cli) = require_cdk_cli() else { return };
@@ -328,20 +358,25 @@ fn the_cdk_cli_writes_what_the_binary_writes() {
     let outs = tempfile::tempdir().unwrap();
     let (direct, through_cli) = (outs.path().join("direct"), outs.path().join("cli"));
     let direct = synth_pinned_tree(tree.path(), &direct);
-    let app = format!("{} --synth-time {PINNED_MS}", binary().display());
-    let output = run_cdk(
+    let output = run_cdk_with(
         &cli,
         tree.path(),
         &[
             "synth",
             "--app",
-            &app,
+            binary().to_str().unwrap(),
             "-o",
             through_cli.to_str().unwrap(),
             "-q",
         ],
+        &[("MLSPACE_SYNTH_TIME_MS", PINNED_MS)],
     );
     assert_success(&output, "cdk synth");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!("pinned to {PINNED_MS}")),
+        "the warning: {stderr}"
+    );
     assert_same(
         &direct,
         &read_tree(&through_cli),

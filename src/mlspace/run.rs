@@ -79,6 +79,8 @@ pub enum RunError {
     Guard(#[from] crate::config::release_guard::GuardError),
     #[error(transparent)]
     Unsupported(#[from] crate::config::release_guard::Unsupported),
+    #[error("{value:?} is not a time in milliseconds since the epoch (13 digits, such as 1780315200000): fix or unset --synth-time / {SYNTH_TIME_VAR}")]
+    SynthTime { value: String },
 }
 
 /// What is printed for an error: its message, then the causes whose text is not already
@@ -121,23 +123,32 @@ pub struct SynthArgs {
     /// the clock, so that two synths write the same bytes. MLSpace stamps the API deployment and
     /// three deploy-time calls with this time so that every deploy redeploys the API and reruns
     /// the calls: an assembly with a pinned time does that only when the time differs from the
-    /// last deploy's. For tests and reviews; leave it unset to deploy
-    #[arg(long, value_name = "MS", env = SYNTH_TIME_VAR, value_parser = parse_synth_time)]
-    pub synth_time: Option<u64>,
+    /// last deploy's. For tests and reviews; leave it unset (or empty) to deploy
+    // Kept as text and checked by `synth`, so that a bad value in the environment fails the
+    // synth with its own message, not every command at argument parsing.
+    #[arg(long, value_name = "MS", env = SYNTH_TIME_VAR)]
+    pub synth_time: Option<String>,
 }
 
 /// The variable that sets `--synth-time`.
 pub const SYNTH_TIME_VAR: &str = "MLSPACE_SYNTH_TIME_MS";
 
-/// A `--synth-time`: 13 digits, as `Date.now()` gives from 2001 to 2286; the API deployment's
-/// id and the creation time in seconds are derived from it.
-fn parse_synth_time(value: &str) -> Result<u64, String> {
-    let digits = value.len() == 13 && value.bytes().all(|b| b.is_ascii_digit());
+/// The pinned synthesis time of `--synth-time`, when one is given (an empty value is none): 13
+/// digits, as `Date.now()` gives from 2001 to 2286; the API deployment's id and the creation
+/// time in seconds are derived from it.
+fn pinned_time(value: Option<&str>) -> Result<Option<u64>, RunError> {
+    let Some(value) = value.filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    let bytes = value.as_bytes();
+    let thirteen_digits = bytes.len() == 13
+        && (b'1'..=b'9').contains(&bytes[0])
+        && bytes.iter().all(u8::is_ascii_digit);
     match value.parse::<u64>() {
-        Ok(ms) if digits => Ok(ms),
-        _ => Err(format!(
-            "{value:?} is not a time in milliseconds since the epoch (13 digits, such as 1780315200000); fix or unset --synth-time / {SYNTH_TIME_VAR}"
-        )),
+        Ok(ms) if thirteen_digits => Ok(Some(ms)),
+        _ => Err(RunError::SynthTime {
+            value: value.to_string(),
+        }),
     }
 }
 
@@ -170,12 +181,7 @@ pub fn synth(
         Some(crate::cdk::outlock::OutLock::acquire(&outdir)?)
     };
     let _sweep = crate::cdk::cleanup::sweep_on_interrupt(&outdir);
-    let pinned = args.synth_time.map(|ms| FixedClock(ms.into()));
-    let clock: &dyn Clock = match &pinned {
-        Some(fixed) => fixed,
-        None => &SystemClock,
-    };
-    let result = synth_into(project_dir, args, inv.context, &outdir, env, clock);
+    let result = synth_into(project_dir, args, inv.context, &outdir, env);
     if result.is_err() {
         remove_stale_manifest(&outdir);
     }
@@ -245,8 +251,13 @@ fn synth_into(
     context: serde_json::Map<String, serde_json::Value>,
     outdir: &Path,
     env: &dyn Fn(&str) -> Option<String>,
-    clock: &dyn Clock,
 ) -> Result<SynthReport, RunError> {
+    let pinned = pinned_time(args.synth_time.as_deref())?;
+    let fixed = pinned.map(|ms| FixedClock(ms.into()));
+    let clock: &dyn Clock = match &fixed {
+        Some(fixed) => fixed,
+        None => &SystemClock,
+    };
     let mut loaded = crate::config::load(project_dir)?;
     crate::cdk::lookups::check_context(
         &context,
@@ -262,7 +273,7 @@ fn synth_into(
         }
         loaded.warnings.push(unsupported.warning());
     }
-    if let Some(ms) = args.synth_time {
+    if let Some(ms) = pinned {
         loaded.warnings.push(format!(
             "the synthesis time is pinned to {ms} (--synth-time / {SYNTH_TIME_VAR}): deploying this assembly redeploys the API and reruns the deploy-time calls only if that time differs from the last deploy's; leave it unset to deploy"
         ));

@@ -225,8 +225,14 @@ pub fn require_cdk_cli() -> Option<PathBuf> {
 }
 
 pub fn run_cdk(cli: &Path, cwd: &Path, args: &[&str]) -> Output {
+    run_cdk_with(cli, cwd, args, &[])
+}
+
+/// [`run_cdk`] with variables `vars` set for the CLI and the app it runs.
+pub fn run_cdk_with(cli: &Path, cwd: &Path, args: &[&str], vars: &[(&str, &str)]) -> Output {
     Command::new(cli)
         .args(args)
+        .envs(vars.iter().copied())
         // Without it the CLI fetches its notices from the internet after a command.
         .arg("--no-notices")
         .current_dir(cwd)
