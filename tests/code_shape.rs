@@ -84,8 +84,55 @@ impl Scan {
         let path = path.strip_suffix("::self").unwrap_or(path);
         let named = |p: &str| path == p || path.starts_with(&format!("{p}::"));
         let any_segment = path.split("::").any(|s| EFFECT_NAMES.contains(&s));
-        if EFFECTS.iter().any(|p| named(p)) || any_segment {
+        // `Path::exists(p)`: a query named by its path rather than called as a method.
+        let query = path
+            .rsplit_once("::")
+            .is_some_and(|(_, last)| PATH_QUERIES.contains(&last));
+        if EFFECTS.iter().any(|p| named(p)) || any_segment || query {
             self.effects.push(path.to_string());
+        }
+    }
+
+    /// A macro's tokens, which syn leaves unparsed: the paths in them (`a::b::c`, `d`) and the
+    /// queries called as methods (`.exists`).
+    fn check_tokens(&mut self, tokens: proc_macro2::TokenStream) {
+        use proc_macro2::TokenTree;
+        let mut path: Vec<String> = Vec::new();
+        let (mut colons, mut after_dot) = (0, false);
+        for tree in tokens {
+            let ident = match &tree {
+                TokenTree::Ident(ident) => Some(ident.to_string()),
+                TokenTree::Punct(p) if p.as_char() == ':' => {
+                    colons += 1;
+                    continue;
+                }
+                _ => None,
+            };
+            match ident {
+                Some(name) => {
+                    if after_dot && PATH_QUERIES.contains(&name.as_str()) {
+                        self.effects.push(format!(".{name}()"));
+                    }
+                    if colons != 2 {
+                        self.flush(&mut path);
+                    }
+                    path.push(name);
+                }
+                None => self.flush(&mut path),
+            }
+            after_dot = matches!(&tree, TokenTree::Punct(p) if p.as_char() == '.');
+            colons = 0;
+            if let TokenTree::Group(group) = tree {
+                self.check_tokens(group.stream());
+            }
+        }
+        self.flush(&mut path);
+    }
+
+    fn flush(&mut self, path: &mut Vec<String>) {
+        if !path.is_empty() {
+            self.check(&path.join("::"));
+            path.clear();
         }
     }
 
@@ -118,6 +165,17 @@ impl<'ast> Visit<'ast> for Scan {
             self.function(&f.sig, &f.block);
             syn::visit::visit_item_fn(self, f);
         }
+    }
+
+    fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
+        if !is_test_only(&i.attrs) {
+            syn::visit::visit_item_impl(self, i);
+        }
+    }
+
+    fn visit_macro(&mut self, m: &'ast syn::Macro) {
+        self.check_tokens(m.tokens.clone());
+        syn::visit::visit_macro(self, m);
     }
 
     fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
@@ -293,7 +351,11 @@ fn the_effects_check_finds_imports_paths_and_macros() {
          use std::time::SystemTime as Clock;\n\
          fn f() { let _ = std::env::var(\"X\"); eprintln!(\"x\"); let _ = Instant::now(); }\n\
          fn g(p: &Path) -> bool { p.is_file() }\n\
-         #[cfg(test)]\nmod tests { use std::process::Command; }\n",
+         fn h(p: &Path) -> Vec<bool> { vec![Path::exists(p), q.is_dir()] }\n\
+         fn i() -> String { format!(\"{:?}\", std::env::var(\"HOME\")) }\n\
+         fn j() -> Map { map! { \"t\" => std::time::SystemTime::now(), \"u\" => a::b } }\n\
+         #[cfg(test)]\nmod tests { use std::process::Command; }\n\
+         #[cfg(test)]\nimpl S { fn k() { eprintln!(); } }\n",
     );
     assert_eq!(
         scan.effects,
@@ -305,6 +367,10 @@ fn the_effects_check_finds_imports_paths_and_macros() {
             "eprintln",
             "Instant::now",
             ".is_file()",
+            "Path::exists",
+            ".is_dir()",
+            "std::env::var",
+            "std::time::SystemTime::now",
         ]
     );
 }
