@@ -42,26 +42,8 @@ enum ConfigAction {
     Show(mlspace_cdk::mlspace::show::ShowArgs),
 }
 
-/// The variable that chooses the layer builder (`--layer-builder`).
-const LAYER_BUILDER_VAR: &str = "MLSPACE_LAYER_BUILDER";
-
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(e) => {
-            // clap names the flag, not the variable that set it.
-            if e.kind() == clap::error::ErrorKind::InvalidValue {
-                if let Some(value) = std::env::var_os(LAYER_BUILDER_VAR) {
-                    let value = value.to_string_lossy();
-                    if !["auto", "docker", "local"].contains(&value.as_ref()) {
-                        eprintln!("mlspace-cdk: error: {LAYER_BUILDER_VAR} is {value:?}, but it must be auto, docker or local; fix or unset it");
-                        return ExitCode::from(2);
-                    }
-                }
-            }
-            e.exit()
-        }
-    };
+    let cli = Cli::parse();
     if let Err(e) = mlspace_cdk::cdk::cleanup::on_interrupt_remove_registered() {
         eprintln!("mlspace-cdk: warning: cannot watch for interrupts ({e}); an interrupted run may leave staging folders, which the next run removes");
     }

@@ -337,7 +337,7 @@ fn synth_in_process_writes_what_the_binary_writes() {
     let binary_wrote = synth_pinned_tree(tree.path(), &outs.path().join("binary"));
     let args = SynthArgs {
         output: Some(outs.path().join("in-process")),
-        layer_builder: LayerBuilderArg::Local,
+        layer_builder: Some(LayerBuilderArg::Local),
         synth_time: Some(PINNED_MS.into()),
         ..SynthArgs::default()
     };

@@ -818,16 +818,34 @@ fn a_run_from_a_subfolder_names_the_checkout_root() {
     assert!(!err.contains("lib/lib/config.json"), "{err}");
 }
 
+/// A bad MLSPACE_LAYER_BUILDER fails the synth that reads it, naming it, before anything is
+/// written; other commands, and a synth given --layer-builder, do not read it.
 #[test]
 fn a_bogus_layer_builder_variable_is_named() {
     let case = Case::new(|_| {});
+    let bogus = [("MLSPACE_LAYER_BUILDER", "bogus")];
+    let show = run(case.root(), &["config", "show"], &bogus);
+    assert_eq!(show.code, Some(0), "{}", show.stderr);
+    let flagged_out = case.out().with_file_name("flagged");
+    let flagged = run(
+        case.root(),
+        &[
+            "synth",
+            "--layer-builder",
+            "local",
+            "-o",
+            flagged_out.to_str().unwrap(),
+        ],
+        &bogus,
+    );
+    assert_eq!(flagged.code, Some(0), "{}", flagged.stderr);
     let before = snapshot(case.root(), &[]);
     let run = run(
         case.root(),
         &["synth", "-o", case.out().to_str().unwrap()],
-        &[("MLSPACE_LAYER_BUILDER", "bogus")],
+        &bogus,
     );
-    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
     assert!(
         run.stderr
             .contains("MLSPACE_LAYER_BUILDER is \"bogus\", but it must be auto, docker or local"),

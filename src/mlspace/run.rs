@@ -79,6 +79,10 @@ pub enum RunError {
     Guard(#[from] crate::config::release_guard::GuardError),
     #[error(transparent)]
     Unsupported(#[from] crate::config::release_guard::Unsupported),
+    #[error(
+        "{LAYER_BUILDER_VAR} is {value:?}, but it must be auto, docker or local; fix or unset it"
+    )]
+    LayerBuilderVar { value: String },
     #[error("{value:?} is not a time in milliseconds since the epoch (13 digits, such as 1780315200000): fix or unset --synth-time / {SYNTH_TIME_VAR}")]
     SynthTime { value: String },
 }
@@ -110,9 +114,12 @@ pub struct SynthArgs {
     /// The MLSpace source root to read (default: the current directory, as for the TS app)
     #[arg(long, env = "MLSPACE_SOURCE_ROOT")]
     pub source_root: Option<PathBuf>,
-    /// How to build Lambda layers that have no prebuilt zip
-    #[arg(long, value_enum, default_value_t = LayerBuilderArg::Auto, env = "MLSPACE_LAYER_BUILDER")]
-    pub layer_builder: LayerBuilderArg,
+    /// How to build Lambda layers that have no prebuilt zip (default: $MLSPACE_LAYER_BUILDER,
+    /// else auto)
+    // The variable is read by `synth` (through its environment), so that a bad value fails the
+    // synth with its own message rather than every command at argument parsing.
+    #[arg(long, value_enum)]
+    pub layer_builder: Option<LayerBuilderArg>,
     /// Synthesize MLSpace 1.6.10's app even where the checkout differs from it in what
     /// mlspace-cdk cannot honour (TypeScript changes, feature flags, unknown constants); the
     /// differences are printed as a warning on every run
@@ -123,19 +130,35 @@ pub struct SynthArgs {
     /// the clock, so that two synths write the same bytes. MLSpace stamps the API deployment and
     /// three deploy-time calls with this time so that every deploy redeploys the API and reruns
     /// the calls: an assembly with a pinned time does that only when the time differs from the
-    /// last deploy's. For tests and reviews; leave it unset (or empty) to deploy
-    // Kept as text and checked by `synth`, so that a bad value in the environment fails the
-    // synth with its own message, not every command at argument parsing.
-    #[arg(long, value_name = "MS", env = SYNTH_TIME_VAR)]
+    /// last deploy's. For tests and reviews; leave it (and $MLSPACE_SYNTH_TIME_MS) unset to deploy
+    // Text, checked by `synth`, which reads the variable too (as for --layer-builder).
+    #[arg(long, value_name = "MS")]
     pub synth_time: Option<String>,
 }
 
 /// The variable that sets `--synth-time`.
 pub const SYNTH_TIME_VAR: &str = "MLSPACE_SYNTH_TIME_MS";
+/// The variable that chooses the layer builder when `--layer-builder` is not given.
+pub const LAYER_BUILDER_VAR: &str = "MLSPACE_LAYER_BUILDER";
 
-/// The pinned synthesis time of `--synth-time`, when one is given (an empty value is none): 13
-/// digits, as `Date.now()` gives from 2001 to 2286; the API deployment's id and the creation
-/// time in seconds are derived from it.
+/// `--layer-builder`, else [`LAYER_BUILDER_VAR`] (empty is unset), else auto.
+fn layer_builder(
+    arg: Option<LayerBuilderArg>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<LayerBuilderArg, RunError> {
+    if let Some(arg) = arg {
+        return Ok(arg);
+    }
+    match env(LAYER_BUILDER_VAR).filter(|v| !v.is_empty()) {
+        None => Ok(LayerBuilderArg::Auto),
+        Some(value) => <LayerBuilderArg as clap::ValueEnum>::from_str(&value, false)
+            .map_err(|_| RunError::LayerBuilderVar { value }),
+    }
+}
+
+/// The pinned synthesis time of `--synth-time` or [`SYNTH_TIME_VAR`], when one is given (an
+/// empty value is none): 13 digits, as `Date.now()` gives from 2001 to 2286; the API
+/// deployment's id and the creation time in seconds are derived from it.
 fn pinned_time(value: Option<&str>) -> Result<Option<u64>, RunError> {
     let Some(value) = value.filter(|v| !v.is_empty()) else {
         return Ok(None);
@@ -252,7 +275,9 @@ fn synth_into(
     outdir: &Path,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<SynthReport, RunError> {
-    let pinned = pinned_time(args.synth_time.as_deref())?;
+    let pin = args.synth_time.clone().or_else(|| env(SYNTH_TIME_VAR));
+    let pinned = pinned_time(pin.as_deref())?;
+    let builder = layer_builder(args.layer_builder, env)?;
     let fixed = pinned.map(|ms| FixedClock(ms.into()));
     let clock: &dyn Clock = match &fixed {
         Some(fixed) => fixed,
@@ -284,7 +309,7 @@ fn synth_into(
     super::plan::prefetch(&mut app.asset_plans, project_dir);
     let tools = crate::mlspace::layers::BuildTools::from_env(env);
     let layers = super::plan::LayerTools {
-        builder: args.layer_builder.into(),
+        builder: builder.into(),
         tools: &tools,
     };
     let inputs = super::plan::plan(project_dir, cfg, &layers, clock, &mut app.asset_plans)?;
