@@ -92,12 +92,6 @@ impl fmt::Display for Arn {
     }
 }
 
-impl AsRef<str> for Arn {
-    fn as_ref(&self) -> &str {
-        &self.0
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,8 +5,7 @@ use crate::cdk::lookups;
 use crate::cdk::{App, StackRef, Value};
 use crate::config::Config;
 use crate::constructs::ec2::{self, SubnetConfig, SubnetKind, VpcProps};
-use crate::mlspace::app::BuildError;
-use crate::mlspace::app::Ctx;
+use crate::mlspace::app::{BuildError, Ctx};
 
 /// The network as the other stacks see it.
 #[derive(Debug, Clone)]

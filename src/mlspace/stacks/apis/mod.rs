@@ -10,8 +10,7 @@ use crate::constructs::apigateway::{
     self, ApiResource, CorsOptions, Integration, MethodOptions, RestApi,
 };
 use crate::constructs::lambda::{self, Code, FunctionProps, FunctionRole, VpcPlacement};
-use crate::mlspace::app::BuildError;
-use crate::mlspace::app::Ctx;
+use crate::mlspace::app::{BuildError, Ctx};
 
 use super::iam::IamOutputs;
 use super::vpc::VpcOutputs;

@@ -7,8 +7,7 @@ use crate::constructs::s3_deployment::{
     bucket_deployment, BucketDeploymentProps, DeploymentHandler, Source,
 };
 use crate::map;
-use crate::mlspace::app::BuildError;
-use crate::mlspace::app::Ctx;
+use crate::mlspace::app::{BuildError, Ctx};
 
 use super::{asset_error, ssm_parameter, CoreInputs};
 

@@ -18,8 +18,7 @@ use crate::constructs::s3_deployment::DeploymentHandler;
 use crate::constructs::sns;
 use crate::constructs::ssm::string_parameter as ssm_parameter;
 use crate::map;
-use crate::mlspace::app::BuildError;
-use crate::mlspace::app::Ctx;
+use crate::mlspace::app::{BuildError, Ctx};
 
 pub use app_config::{check_cluster_config, default_cluster_config, initial_item};
 pub use deployments::{CONFIG_FILES, EXAMPLE_NOTEBOOKS};

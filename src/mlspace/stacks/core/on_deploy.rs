@@ -5,8 +5,7 @@ use crate::cdk::{App, NodeId, Value};
 use crate::constructs::custom_resources::{invoke_call, SdkCall};
 use crate::constructs::events::{add_lambda_target, cron, rule, Trigger};
 use crate::map;
-use crate::mlspace::app::BuildError;
-use crate::mlspace::app::Ctx;
+use crate::mlspace::app::{BuildError, Ctx};
 
 use super::super::iam::IamOutputs;
 use super::functions::FunctionSpec;

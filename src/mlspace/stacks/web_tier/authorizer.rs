@@ -5,8 +5,7 @@ use indexmap::IndexMap;
 use crate::cdk::assets::PlannedAsset;
 use crate::cdk::{App, StackRef, Value};
 use crate::constructs::lambda::{self, Code, FunctionProps, FunctionRef, FunctionRole};
-use crate::mlspace::app::BuildError;
-use crate::mlspace::app::Ctx;
+use crate::mlspace::app::{BuildError, Ctx};
 use crate::mlspace::layers::{planned_lambda_layer, LambdaLayerProps};
 
 use super::super::apis::{add_iso_ca_bundle, common_layer, string_parameter_value, vpc_placement};

@@ -7,8 +7,7 @@ use crate::constructs::s3_deployment::{
     bucket_deployment, BucketDeploymentProps, DeploymentHandler, Destination, Source,
 };
 use crate::map;
-use crate::mlspace::app::BuildError;
-use crate::mlspace::app::Ctx;
+use crate::mlspace::app::{BuildError, Ctx};
 
 /// The file the web app reads its settings from.
 pub const ENV_JS: &str = "env.js";

@@ -7,8 +7,7 @@ mod website;
 use crate::cdk::assets::PlannedAsset;
 use crate::cdk::{App, RemovalPolicy, Resource, StackRef, Value};
 use crate::constructs::apigateway::{self, CorsOptions, RestApi, RestApiProps, StageOptions};
-use crate::mlspace::app::BuildError;
-use crate::mlspace::app::Ctx;
+use crate::mlspace::app::{BuildError, Ctx};
 
 use super::apis::MLSPACE_CORS_HEADERS;
 use super::iam::IamOutputs;
